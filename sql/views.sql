@@ -1,0 +1,60 @@
+-- Views for operators: readable columns, one row per lease. Front-ends never
+-- read them. Rows of never-used addresses are left out.
+
+create or replace view dhcpg.leases4 as
+select
+  l.address,
+  dhcpg.hw_text(l.hw_address) as hwaddr,
+  encode(l.client_id, 'hex') as client_id,
+  s.prefix as subnet,
+  l.subnet_id,
+  case
+    when l.state in ('offered', 'bound', 'declined') and l.expires_at > now() then l.state::text
+    when l.state = 'released' then 'released'
+    else 'expired'
+  end as state,
+  l.expires_at,
+  l.hostname,
+  l.reservation_id is not null as reserved,
+  l.updated_at
+from dhcpg.lease4 l
+join dhcpg.subnet4 s on s.id = l.subnet_id
+where l.state <> 'free';
+
+create or replace view dhcpg.leases6 as
+select
+  l.prefix as address,
+  l.kind,
+  encode(l.duid, 'hex') as duid,
+  l.iaid,
+  dhcpg.hw_text(l.hw_address) as hwaddr,
+  s.prefix as subnet,
+  l.subnet_id,
+  case
+    when l.state in ('offered', 'bound', 'declined') and l.expires_at > now() then l.state::text
+    when l.state = 'released' then 'released'
+    else 'expired'
+  end as state,
+  l.expires_at,
+  l.hostname,
+  l.updated_at
+from dhcpg.lease6 l
+join dhcpg.subnet6 s on s.id = l.subnet_id;
+
+-- Per pool: how many addresses, and what they are doing now.
+create or replace view dhcpg.pool_stats as
+select
+  s.id as subnet_id,
+  s.prefix as subnet,
+  p.id as pool_id,
+  host(p.first_address) || ' - ' || host(p.last_address) as pool,
+  count(l.address) as total,
+  count(l.address) filter (where l.state = 'bound' and l.expires_at > now()) as assigned,
+  count(l.address) filter (where l.state = 'offered' and l.expires_at > now()) as offered,
+  count(l.address) filter (where l.state = 'declined' and l.expires_at > now()) as declined,
+  count(l.address) filter (where l.reservation_id is not null) as reserved,
+  count(l.address) filter (where l.expires_at <= now() and l.reservation_id is null) as free
+from dhcpg.pool4 p
+join dhcpg.subnet4 s on s.id = p.subnet_id
+left join dhcpg.lease4 l on l.pool_id = p.id
+group by s.id, s.prefix, p.id, p.first_address, p.last_address;

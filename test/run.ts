@@ -1,0 +1,72 @@
+// npm test: the whole suite against a real PostgreSQL. The server is the one
+// in DATABASE_URL when set, else a throw-away embedded one. A template
+// database is migrated once; each test file clones its own from it
+// (test/helpers/db.ts). Arguments are passed to tap (e.g. a test file).
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
+import { migrate } from '../src/db/schema.ts';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+const withDatabase = (url: string, database: string): string => {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+};
+
+const adminQuery = async (url: string, sql: string): Promise<void> => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+};
+
+let embedded: EmbeddedServer | undefined;
+let scratch: string | undefined;
+let adminUrl = process.env.DATABASE_URL;
+if (!adminUrl) {
+  scratch = mkdtempSync(join(tmpdir(), 'dhcpg-test-'));
+  // The server runs as the "postgres" user when we are root: it must reach its directory.
+  chmodSync(scratch, 0o755);
+  // A throw-away cluster: durability settings off make the suite faster and
+  // change no result (nothing here survives a crash on purpose).
+  embedded = await startEmbedded({
+    dataDir: join(scratch, 'pgdata'),
+    port: await freePort(),
+    settings: { fsync: 'off', full_page_writes: 'off', max_connections: '300' },
+  });
+  adminUrl = embedded.url;
+}
+
+const template = `dhcpg_template_${process.pid}`;
+let exitCode = 1;
+try {
+  await adminQuery(adminUrl, `create database ${template}`);
+  await migrate(withDatabase(adminUrl, template), 'up');
+  const tap = spawn('npx', ['tap', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, DHCPG_TEST_ADMIN_URL: adminUrl, DHCPG_TEST_TEMPLATE: template },
+  });
+  exitCode = await new Promise<number>((resolve) => tap.on('exit', (code) => resolve(code ?? 1)));
+} finally {
+  await adminQuery(adminUrl, `drop database if exists ${template} with (force)`).catch(() => {});
+  await embedded?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+}
+process.exit(exitCode);
