@@ -72,8 +72,8 @@ begin
     from dhcpg.lease4 l
     where l.address = request4.address
     for update;
-  if not found
-     or (v_lease.pool_id is null and v_lease.reservation_id is distinct from v_reservation.id) then
+  -- Outside every pool and not reserved: never configured, or its pool was removed.
+  if not found or (v_lease.pool_id is null and v_lease.reservation_id is null) then
     return row('nak', 'not-in-pool', request4.address, v_subnet.id, null, null, null, null, null)::dhcpg.reply4;
   end if;
   if v_lease.reservation_id is not null and v_lease.reservation_id is distinct from v_reservation.id then

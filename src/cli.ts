@@ -1,0 +1,83 @@
+// dhcpg's command line (DESIGN section 3).
+import { Command } from 'commander';
+import { ConfigSyntaxError } from './config/kea-file.ts';
+import { ConfigInvalid } from './config/reader.ts';
+import { SchemaMismatch } from './db/schema.ts';
+import { applyConfigFile, describeSummary, showConfig } from './commands/config.ts';
+import { openDatabase } from './commands/database.ts';
+import { formatLeases, listLeases } from './commands/leases.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { formatStats, poolStats } from './commands/stats.ts';
+
+/** Exit codes a script can tell apart. */
+const EXIT = { failure: 1, invalidConfig: 2, schemaMismatch: 3 } as const;
+
+const withDatabase = async (fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<void>): Promise<void> => {
+  const open = await openDatabase({ max: 2 });
+  try {
+    await fn(open.db);
+  } finally {
+    await open.close();
+  }
+};
+
+const program = new Command('dhcpg')
+  .description('DHCP server whose leases live in PostgreSQL; run as many front-ends as you like')
+  .showHelpAfterError();
+
+program
+  .command('migrate')
+  .description('apply (up), revert the last (down) or list (status) the schema migrations')
+  .argument('[action]', 'up, down or status', 'up')
+  .action(migrateCommand);
+
+const config = program.command('config').description('the configuration held in the database');
+config
+  .command('apply')
+  .description('load a Kea-format JSON file (Dhcp4) into the database')
+  .argument('<file>')
+  .option('--dry-run', 'check the file and report what would change, writing nothing')
+  .option('--allow-unsupported', 'warn about keys dhcpg does not support instead of refusing the file')
+  .action((file: string, options: { dryRun?: boolean; allowUnsupported?: boolean }) =>
+    withDatabase(async (db) => {
+      const summary = await applyConfigFile(db, file, { ...options, progress: true });
+      console.log(summary ? describeSummary(summary) : 'no Dhcp4 section: nothing to apply');
+    }));
+config
+  .command('show')
+  .description('print the configuration held in the database, in Kea format')
+  .action(() => withDatabase(async (db) => console.log(await showConfig(db))));
+
+program
+  .command('leases')
+  .description('list leases')
+  .option('--subnet <cidr>', 'only addresses in this prefix')
+  .option('--state <state>', 'offered, bound, released, declined or expired')
+  .option('--mac <mac>', 'only this hardware address')
+  .option('--json', 'JSON lines for scripts')
+  .action((options: { subnet?: string; state?: string; mac?: string; json?: boolean }) =>
+    withDatabase(async (db) => {
+      const rows = await listLeases(db, options);
+      console.log(options.json ? rows.map((row) => JSON.stringify(row)).join('\n') : formatLeases(rows));
+    }));
+
+program
+  .command('stats')
+  .description('pool sizes: total, assigned, offered, declined, reserved, free')
+  .option('--json', 'JSON for scripts')
+  .action((options: { json?: boolean }) =>
+    withDatabase(async (db) => {
+      const rows = await poolStats(db);
+      console.log(options.json ? JSON.stringify(rows, null, 2) : formatStats(rows));
+    }));
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`dhcpg: ${message}`);
+  process.exitCode =
+    error instanceof ConfigInvalid || error instanceof ConfigSyntaxError ? EXIT.invalidConfig
+    : error instanceof SchemaMismatch ? EXIT.schemaMismatch
+    : EXIT.failure;
+}

@@ -1,0 +1,79 @@
+// The schema: version check, concurrent installs, and the front-end role's
+// narrow rights.
+import t from 'tap';
+import pg from 'pg';
+import { checkSchema, migrate, SchemaMismatch, SCHEMA_VERSION } from '../../src/db/schema.ts';
+import { connect } from '../../src/db/pool.ts';
+import { testDatabase } from '../helpers/db.ts';
+import { client, RELAYED, smallLan } from '../helpers/engine.ts';
+import { applyConfig4 } from '../../src/config/apply.ts';
+import { readDhcp4 } from '../../src/config/dhcp4.ts';
+
+const admin = async (sql: string) => {
+  const c = new pg.Client({ connectionString: process.env.DHCPG_TEST_ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+};
+
+const withDb = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+t.test('a database with another schema version is refused, naming both', async (t) => {
+  const { db } = await testDatabase(t);
+  await checkSchema(db);
+  await db.query('v', `create or replace function dhcpg.schema_version() returns integer language sql as 'select 99'`);
+  await t.rejects(checkSchema(db), new SchemaMismatch(
+    `the database holds dhcpg schema version 99, this dhcpg is built for version ${SCHEMA_VERSION}: upgrade this dhcpg`));
+});
+
+t.test('an unmigrated database is refused', async (t) => {
+  const name = `dhcpg_empty_${process.pid}`;
+  await admin(`create database ${name}`);
+  const db = connect(withDb(process.env.DHCPG_TEST_ADMIN_URL!, name));
+  t.teardown(async () => {
+    await db.end();
+    await admin(`drop database ${name} with (force)`);
+  });
+  await t.rejects(checkSchema(db), /no dhcpg schema: run "dhcpg migrate"/);
+});
+
+t.test('20 concurrent migrations of one database all succeed; down and up again', async (t) => {
+  const name = `dhcpg_migr_${process.pid}`;
+  await admin(`create database ${name}`);
+  const url = withDb(process.env.DHCPG_TEST_ADMIN_URL!, name);
+  t.teardown(() => admin(`drop database ${name} with (force)`));
+  const runs = await Promise.all(Array.from({ length: 20 }, () => migrate(url, 'up')));
+  t.equal(runs.filter((ran) => ran.length > 0).length, 1, 'one run applied, the others found nothing to do');
+  t.same((await migrate(url, 'down')).map((m) => m.name), ['001_lease_engine']);
+  t.same((await migrate(url, 'up')).map((m) => m.name), ['001_lease_engine']);
+});
+
+t.test('the front-end role may call the functions and read nothing else', async (t) => {
+  const { db, url } = await testDatabase(t);
+  await applyConfig4(db, readDhcp4(smallLan()).config);
+  const role = `dhcpg_fe_${process.pid}`;
+  await admin(`do $$ begin create role ${role} login password 'fe' in role dhcpg_frontend; exception when duplicate_object then null; end $$`);
+  t.teardown(() => admin(`drop role if exists ${role}`));
+  const u = new URL(url);
+  u.username = role;
+  u.password = 'fe';
+  const fe = new pg.Client({ connectionString: u.toString() });
+  await fe.connect();
+  t.teardown(() => fe.end());
+  const c = client(1);
+  const { rows } = await fe.query(`select * from dhcpg.discover4($1::smallint, $2::bytea, null, $3::inet, $3::inet, null, null, null, null)`,
+    [c.hwType, c.hwAddress, RELAYED.selector]);
+  t.equal(rows[0].action, 'offer');
+  await fe.query(`select dhcpg.frontend_config()`);
+  await fe.query(`listen dhcpg_config`);
+  await t.rejects(fe.query(`select * from dhcpg.lease4`), /permission denied/);
+  await t.rejects(fe.query(`update dhcpg.lease4 set state = 'free'`), /permission denied/);
+  await t.rejects(fe.query(`select * from dhcpg.leases4`), /permission denied/);
+});
