@@ -7,6 +7,7 @@ import { applyConfigFile, describeSummary, showConfig } from './commands/config.
 import { openDatabase } from './commands/database.ts';
 import { formatLeases, listLeases } from './commands/leases.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { serveCommand } from './commands/serve.ts';
 import { formatStats, poolStats } from './commands/stats.ts';
 
 /** Exit codes a script can tell apart. */
@@ -47,6 +48,17 @@ config
   .command('show')
   .description('print the configuration held in the database, in Kea format')
   .action(() => withDatabase(async (db) => console.log(await showConfig(db))));
+
+program
+  .command('serve')
+  .description('run one front-end (any number may run against one database)')
+  .option('--config <file>', 'apply this Kea-format file first')
+  .option('--allow-unsupported', 'with --config: warn about unsupported keys instead of refusing')
+  .option('--interface <name...>', 'the directly attached LAN served (relayed traffic needs none)')
+  .option('--port <n>', 'UDP port (clients are answered on port + 1 unless it is 67)', '67')
+  .option('--address <ip>', 'address to bind', '0.0.0.0')
+  .option('--http <addr:port>', 'serve /metrics, /healthz and /readyz here')
+  .action(serveCommand);
 
 program
   .command('leases')

@@ -1,0 +1,90 @@
+// What a front-end keeps in memory between configuration changes: each
+// subnet's options already encoded to wire bytes, so answering a packet costs
+// one database round trip and no option parsing. Reloaded on NOTIFY and after
+// every reconnect (frontend.ts).
+import type { OptionData } from '../config/dhcp4.ts';
+import type { Db } from '../db/pool.ts';
+import { encodeOptionData, optionByCode } from '../dhcp4/options.ts';
+import { ipv4ToNumber, parseIpv4Prefix } from '../net/ipv4.ts';
+
+/** Options ready to copy into a reply. */
+export interface EncodedOptions {
+  payloads: Map<number, Buffer>;
+  /** Codes sent even when the client did not ask for them (Kea's always-send). */
+  alwaysSend: Set<number>;
+}
+
+export interface CachedPool extends EncodedOptions {
+  first: number;
+  last: number;
+}
+
+export interface CachedSubnet {
+  id: number;
+  /** Option 1 for replies on this subnet (RFC 2132, Section 3.3). */
+  subnetMask: Buffer;
+  options: EncodedOptions;
+  /** Pools that carry options of their own. */
+  pools: CachedPool[];
+}
+
+export interface FrontendConfig {
+  serial: number;
+  subnets: Map<number, CachedSubnet>;
+  /** Every configured dhcp-server-identifier: a REQUEST naming one is for us. */
+  serverIds: Set<string>;
+}
+
+/** The shape of dhcpg.frontend_config() (sql/frontend_config.sql). */
+interface FrontendConfigRow {
+  serial: number;
+  subnets4: {
+    id: number;
+    prefix: string;
+    optionData: OptionData[];
+    pools: { first: string; last: string; optionData: OptionData[] }[];
+  }[];
+}
+
+const SERVER_IDENTIFIER = 54;
+
+/** Encodes a checked option-data list (config apply validated every entry). */
+export const encodeOptions = (list: OptionData[] | null | undefined): EncodedOptions => {
+  const encoded: EncodedOptions = { payloads: new Map(), alwaysSend: new Set() };
+  for (const option of list ?? []) {
+    const definition = optionByCode(option.code);
+    if (!definition) continue;
+    encoded.payloads.set(option.code, encodeOptionData(definition, option.data, option['csv-format']));
+    if (option['always-send']) encoded.alwaysSend.add(option.code);
+  }
+  return encoded;
+};
+
+const maskOf = (prefixLength: number): Buffer => {
+  const mask = Buffer.alloc(4);
+  mask.writeUInt32BE(prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0);
+  return mask;
+};
+
+export const loadFrontendConfig = async (db: Db): Promise<FrontendConfig> => {
+  const [row] = await db.query<{ config: FrontendConfigRow }>('frontend-config', 'select dhcpg.frontend_config() as config');
+  const config = row!.config;
+  const subnets = new Map<number, CachedSubnet>();
+  const serverIds = new Set<string>();
+  for (const subnet of config.subnets4) {
+    const options = encodeOptions(subnet.optionData);
+    const serverId = options.payloads.get(SERVER_IDENTIFIER);
+    if (serverId) serverIds.add([...serverId].join('.'));
+    subnets.set(subnet.id, {
+      id: subnet.id,
+      subnetMask: maskOf(parseIpv4Prefix(subnet.prefix)!.length),
+      options,
+      pools: subnet.pools.map((pool) => ({
+        first: ipv4ToNumber(pool.first),
+        last: ipv4ToNumber(pool.last),
+        ...encodeOptions(pool.optionData),
+      })),
+    });
+  }
+  return { serial: config.serial, subnets, serverIds };
+};

@@ -1,0 +1,189 @@
+// One stateless front-end: sockets in, one database round trip per message,
+// replies out; configuration cached and refreshed on NOTIFY; ready only while
+// the database answers. Holds no lease state of its own, so any number of
+// these run against one database.
+import type { Server } from 'node:http';
+import type dgram from 'node:dgram';
+import { connect } from '../db/pool.ts';
+import { checkSchema } from '../db/schema.ts';
+import { leaseEngine4 } from '../engine/lease-engine.ts';
+import { log } from '../log.ts';
+import { loadFrontendConfig, type FrontendConfig } from './config-cache.ts';
+import { createHandler, type Received } from './handler.ts';
+import { startHttp } from './http.ts';
+import { listenForConfig, type ConfigListener } from './listener.ts';
+import { createMetrics } from './metrics.ts';
+import { localAddresses, openSocket, type ListeningSocket } from './udp.ts';
+
+export interface FrontendOptions {
+  /** Connection string; undefined lets pg read libpq's PG* variables. */
+  url: string | undefined;
+  /** UDP port to receive on: 67, or another for tests. Clients are answered on port + 1. */
+  port: number;
+  /** Address to bind (default 0.0.0.0). */
+  address?: string;
+  /** The directly attached LAN, if any (see udp.ts). */
+  interface?: string;
+  /** HTTP endpoint for /metrics, /healthz, /readyz. */
+  http?: { host: string; port: number };
+  /** Most messages handled at once; beyond it datagrams are dropped ('overload'). */
+  maxInFlight?: number;
+}
+
+export interface Frontend {
+  /** Bound UDP ports (useful when the port asked for was 0). */
+  udpPorts: number[];
+  httpPort?: number;
+  metrics: ReturnType<typeof createMetrics>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const startFrontend = async (options: FrontendOptions): Promise<Frontend> => {
+  const metrics = createMetrics();
+  const db = connect(options.url, { max: 16, applicationName: 'dhcpg-frontend', statementTimeout: 2000, connectionTimeout: 2000 });
+  // Connection errors of idle clients: the probe below notices the outage.
+  db.onError((error) => log.warn({ err: error.message }, 'database connection lost'));
+  const engine = leaseEngine4(db);
+
+  let config: FrontendConfig | undefined;
+  let databaseUp = false;
+  let closing = false;
+  let recovering: Promise<void> | undefined;
+  const ready = () => databaseUp && config !== undefined && !closing;
+  const setReady = () => metrics.ready.set(ready() ? 1 : 0);
+
+  const reload = async () => {
+    config = await loadFrontendConfig(db);
+    metrics.configSerial.set(config.serial);
+    log.info({ serial: config.serial, subnets: config.subnets.size }, 'configuration loaded');
+  };
+
+  /** Until the database answers again: probe with backoff, then reload everything. */
+  const recover = (): Promise<void> => {
+    recovering ??= (async () => {
+      databaseUp = false;
+      setReady();
+      for (let attempt = 0; !closing; attempt++) {
+        try {
+          await checkSchema(db);
+          await reload();
+          databaseUp = true;
+          setReady();
+          if (attempt > 0) log.info('database reachable again: ready');
+          return;
+        } catch (error) {
+          if (attempt === 0 || attempt % 20 === 0) log.warn({ err: (error as Error).message, attempt }, 'database not usable: not ready');
+          await sleep(Math.min(100 * 2 ** attempt, 2000));
+        }
+      }
+    })().finally(() => {
+      recovering = undefined;
+    });
+    return recovering;
+  };
+
+  // The schema must be the one this code knows before anything else.
+  await checkSchema(db);
+  await recover();
+
+  let listener: ConfigListener | undefined;
+  const startListener = async () => {
+    while (!closing && !listener) {
+      try {
+        listener = await listenForConfig(options.url, () => {
+          if (databaseUp) reload().catch((error: Error) => log.warn({ err: error.message }, 'configuration reload failed'));
+        });
+      } catch (error) {
+        log.warn({ err: (error as Error).message }, 'configuration listener could not connect; retrying');
+        await sleep(1000);
+      }
+    }
+  };
+  void startListener();
+
+  const local = { addresses: localAddresses(), at: Date.now() };
+  const handle = createHandler({
+    engine,
+    config: () => config!,
+    localAddresses: () => {
+      if (Date.now() - local.at > 10_000) Object.assign(local, { addresses: localAddresses(), at: Date.now() });
+      return local.addresses;
+    },
+    clientPort: options.port === 67 ? 68 : options.port + 1,
+    ready,
+  });
+
+  const maxInFlight = options.maxInFlight ?? 512;
+  let inFlight = 0;
+  const sockets: ListeningSocket[] = [await openSocket({ port: options.port, address: options.address ?? '0.0.0.0', interface: options.interface })];
+
+  const onDatagram = async (listening: ListeningSocket, data: Buffer, rinfo: dgram.RemoteInfo) => {
+    if (inFlight >= maxInFlight) {
+      metrics.drops.inc({ reason: 'overload' });
+      return;
+    }
+    inFlight++;
+    const started = performance.now();
+    try {
+      const rx: Received = { data, from: { address: rinfo.address, port: rinfo.port }, interface: listening.interface };
+      const outcome = await handle(rx);
+      metrics.received.inc({ type: outcome.type });
+      if (outcome.decision) metrics.dbLatency.observe({ call: outcome.type }, (performance.now() - started) / 1000);
+      if (outcome.drop) {
+        metrics.drops.inc({ reason: outcome.drop });
+        log.debug({ from: rinfo.address, type: outcome.type, reason: outcome.drop, detail: outcome.detail }, 'dropped');
+        if (outcome.drop === 'database-error') void recover();
+      }
+      if (outcome.reply) {
+        const { data: bytes, to, type } = outcome.reply;
+        listening.socket.send(bytes, to.port, to.address, (error) => {
+          if (error) {
+            metrics.drops.inc({ reason: 'send-failed' });
+            log.warn({ to, err: error.message }, 'reply not sent');
+          }
+        });
+        metrics.sent.inc({ type });
+        const decision = outcome.decision!;
+        if (type === 'ack' && decision.address) {
+          metrics.grants.inc();
+          log.info({ address: decision.address, subnet: decision.subnet_id, chaddr: data.subarray(28, 34).toString('hex'), reason: decision.reason }, 'lease granted');
+        } else {
+          log.debug({ type, address: decision.address, reason: decision.reason }, 'replied');
+        }
+      }
+    } catch (error) {
+      // The handler does not throw; this is a last guard for the process.
+      metrics.drops.inc({ reason: 'internal-error' });
+      log.error({ err: (error as Error).stack }, 'packet handling failed');
+    } finally {
+      inFlight--;
+    }
+  };
+  for (const listening of sockets) {
+    listening.socket.on('message', (data, rinfo) => void onDatagram(listening, data, rinfo));
+    listening.socket.on('error', (error) => log.error({ err: error.message }, 'socket error'));
+  }
+
+  let http: Server | undefined;
+  if (options.http) http = await startHttp(options.http, { metrics, ready, live: () => !closing });
+  log.info({ udp: sockets.map((s) => `${s.interface?.name ?? options.address ?? '0.0.0.0'}:${(s.socket.address()).port}`), http: options.http }, 'front-end serving');
+
+  return {
+    udpPorts: sockets.map((s) => s.socket.address().port),
+    httpPort: http ? (http.address() as { port: number }).port : undefined,
+    metrics,
+    close: async () => {
+      closing = true;
+      setReady();
+      for (const { socket } of sockets) socket.close();
+      // Let messages already being answered finish.
+      for (let i = 0; i < 50 && inFlight > 0; i++) await sleep(20);
+      await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+      await listener?.close();
+      await recovering?.catch(() => {});
+      await db.end();
+    },
+  };
+};

@@ -1,0 +1,26 @@
+// Prometheus metrics of one front-end (DESIGN section 8).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DROP_REASONS } from '../dhcp4/packet.ts';
+
+export const createMetrics = () => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'dhcpg_' });
+  const metrics = {
+    registry,
+    received: new Counter({ name: 'dhcpg_packets_received_total', help: 'DHCP packets received, by message type', labelNames: ['type'], registers: [registry] }),
+    sent: new Counter({ name: 'dhcpg_packets_sent_total', help: 'DHCP packets sent, by message type', labelNames: ['type'], registers: [registry] }),
+    drops: new Counter({ name: 'dhcpg_drops_total', help: 'Packets answered with nothing, by reason', labelNames: ['reason'], registers: [registry] }),
+    grants: new Counter({ name: 'dhcpg_leases_granted_total', help: 'DHCPACKs that granted a lease', registers: [registry] }),
+    dbLatency: new Histogram({
+      name: 'dhcpg_database_seconds', help: 'Time of the one database round trip per message', labelNames: ['call'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers: [registry],
+    }),
+    ready: new Gauge({ name: 'dhcpg_ready', help: '1 when the database answers and the configuration is loaded', registers: [registry] }),
+    configSerial: new Gauge({ name: 'dhcpg_config_serial', help: 'Serial of the configuration in memory', registers: [registry] }),
+  };
+  // Every decode drop reason shows up at 0, so an alert can watch it from the start.
+  for (const reason of DROP_REASONS) metrics.drops.inc({ reason }, 0);
+  return metrics;
+};
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,38 @@
+// The UDP socket a front-end receives on: 0.0.0.0 (or a given address) on the
+// DHCP port, with SO_REUSEADDR so several front-ends on one host all receive
+// broadcasts. Node's dgram can neither bind to an interface nor tell which
+// interface a broadcast came in on, so a front-end serves relayed traffic on
+// any interface and directly attached clients on at most one interface (named
+// with --interface); run one front-end per directly attached LAN.
+import dgram from 'node:dgram';
+import { networkInterfaces } from 'node:os';
+
+export interface ListeningSocket {
+  socket: dgram.Socket;
+  /** The directly attached LAN, with its first IPv4 address. */
+  interface?: { name: string; address: string };
+}
+
+export const interfaceAddress = (name: string): string => {
+  const address = networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address;
+  if (!address) throw new Error(`interface ${name} has no IPv4 address`);
+  return address;
+};
+
+/** Every IPv4 address of this host. */
+export const localAddresses = (): Set<string> =>
+  new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address)));
+
+export const openSocket = async (options: { port: number; address: string; interface?: string }): Promise<ListeningSocket> => {
+  const lan = options.interface === undefined ? undefined : { name: options.interface, address: interfaceAddress(options.interface) };
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ port: options.port, address: options.address }, () => {
+      socket.off('error', reject);
+      socket.setBroadcast(true);
+      resolve();
+    });
+  });
+  return { socket, interface: lan };
+};
