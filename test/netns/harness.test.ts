@@ -51,7 +51,8 @@ const startUdhcpd = async (topology: Topology, ns: string, config: UdhcpdConfig)
     ...config.options.map((option) => `option ${option}`),
   ];
   await writeFile(join(dir, 'udhcpd.conf'), `${lines.join('\n')}\n`);
-  const server = topology.spawn(ns, ['busybox', 'udhcpd', '-f', join(dir, 'udhcpd.conf')]);
+  // -a 100: udhcpd ARP-probes each address before offering it, 2 s by default and one at a time.
+  const server = topology.spawn(ns, ['busybox', 'udhcpd', '-f', '-a', '100', join(dir, 'udhcpd.conf')]);
   for (const deadline = Date.now() + 5_000; !server.stderr().includes('started'); ) {
     if (!server.running() || Date.now() > deadline) throw new Error(`udhcpd did not start:\n${server.stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -109,7 +110,13 @@ t.test('namespaces', { skip: noNetns }, async (t) => {
       ifname: 'eth0',
       first: '192.0.2.100',
       last: '192.0.2.150',
-      options: ['subnet 255.255.255.0', 'router 192.0.2.1', 'dns 192.0.2.53 192.0.2.54', 'domain example.test', 'lease 600'],
+      options: [
+        'subnet 255.255.255.0',
+        'router 192.0.2.1',
+        'dns 192.0.2.53 192.0.2.54',
+        'domain example.test',
+        'lease 600',
+      ],
     });
 
     const joinLan = async (kind: ClientKind) => {
@@ -174,7 +181,8 @@ t.test('namespaces', { skip: noNetns }, async (t) => {
       t.notMatch(await addressesOf(client.ns, 'eth0'), lease.address, 'released address removed');
     });
 
-    t.test('perfdhcp relays load to the server', { skip: await missing('perfdhcp', 'perfdhcp (kea-admin)') }, async (t) => {
+    const noPerfdhcp = await missing('perfdhcp', 'perfdhcp (kea-admin)');
+    t.test('perfdhcp relays load to the server', { skip: noPerfdhcp }, async (t) => {
       const ns = await topology.addNamespace();
       await topology.attachToBridge(lan, { ns, ifname: 'eth0', addresses: ['192.0.2.10/24'] });
       const result = await runPerfdhcp({
@@ -187,13 +195,19 @@ t.test('namespaces', { skip: noNetns }, async (t) => {
         dropTimeSeconds: 3,
         exitWaitMs: 2_000,
       });
+      // Not every exchange need complete: perfdhcp picks one of its 5 MACs at random per
+      // exchange, and udhcpd may ignore a client that starts over while its REQUEST is pending.
       t.equal(result.discoverOffer.sent, 5);
-      t.ok(result.discoverOffer.received > 0, 'offers came back');
-      t.ok(result.requestAck.received > 0, 'acks came back');
+      for (const exchange of [result.discoverOffer, result.requestAck]) {
+        t.ok(exchange.received > 0, 'answers came back');
+        t.equal(exchange.received + exchange.drops, exchange.sent, 'every request is answered or dropped');
+      }
     });
   });
 
-  const installed = await Promise.all(CLIENT_KINDS.map(async (kind) => ((await clientAvailable(kind)) ? kind : undefined)));
+  const installed = await Promise.all(
+    CLIENT_KINDS.map(async (kind) => ((await clientAvailable(kind)) ? kind : undefined)),
+  );
   const relayedClient = installed.find((kind) => kind !== undefined);
   const noRelay =
     (await missing('dhcrelay', 'dhcrelay (isc-dhcp-relay)')) ||
