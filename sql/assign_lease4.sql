@@ -14,8 +14,10 @@ create or replace function dhcpg.assign_lease4(
   expires_at  timestamptz,
   now         timestamptz)
 returns void
-language sql
+language plpgsql
 as $$
+-- PL/pgSQL for its per-session plan cache (see find_reservation4.sql).
+begin
   update dhcpg.lease4 l
     set client_key = null
     where l.subnet_id = any (assign_lease4.subnets)
@@ -34,4 +36,5 @@ as $$
         expires_at = assign_lease4.expires_at,
         updated_at = assign_lease4.now
     where l.address = assign_lease4.address;
+end
 $$;

@@ -19,5 +19,9 @@ $$;
 -- here except on a 64-bit hash collision.
 create or replace function dhcpg.lock_client(client_key bytea)
 returns void
-language sql
-as $$ select pg_advisory_xact_lock(hashtextextended(encode(lock_client.client_key, 'base64'), 4)) $$;
+language plpgsql
+as $$
+begin
+  perform pg_advisory_xact_lock(hashtextextended(encode(lock_client.client_key, 'base64'), 4));
+end
+$$;

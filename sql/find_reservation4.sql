@@ -7,10 +7,15 @@ create or replace function dhcpg.find_reservation4(
   client_id   bytea,
   circuit_id  bytea)
 returns dhcpg.reservation4
-language sql
+language plpgsql
 stable
 as $$
-  select r.*
+-- PL/pgSQL rather than SQL: its statement plans are cached per session,
+-- while a SQL function's are made again at every call.
+begin
+  return (
+  select r
+
     from dhcpg.reservation4 r
     where (r.subnet_id = any (find_reservation4.subnets) or r.subnet_id is null)
       and (r.hw_address = find_reservation4.hw_address
@@ -20,5 +25,6 @@ as $$
       r.subnet_id is null,
       array_position(find_reservation4.subnets, r.subnet_id),
       case when r.hw_address is not null then 1 when r.circuit_id is not null then 2 else 3 end
-    limit 1
+    limit 1);
+end
 $$;

@@ -1,0 +1,50 @@
+// Lease engine alone, no UDP: DISCOVER + REQUEST pairs per second for new
+// clients at a given number of concurrent connections (each its own
+// front-end, as far as PostgreSQL can tell).
+import { connect } from '../db/pool.ts';
+import { leaseEngine4, type Client4 } from '../engine/lease-engine.ts';
+
+export interface ClaimResult {
+  connections: number;
+  /** Complete DISCOVER + REQUEST pairs per second. */
+  leasesPerSecond: number;
+  leases: number;
+  /** Calls that returned no address because the pool was exhausted. */
+  exhausted: number;
+  seconds: number;
+}
+
+const clientNumber = (n: number): Client4 => {
+  const hw = Buffer.alloc(6);
+  hw.writeUInt16BE(0x0200, 0);
+  hw.writeUInt32BE(n, 2);
+  return { hwType: 1, hwAddress: hw };
+};
+
+export const RELAYED_LINK = { selector: '127.0.0.1', relay: '127.0.0.1' };
+
+/** Runs until `seconds` pass or `maxLeases` are granted, whichever first. */
+export const measureClaims = async (url: string, connections: number, seconds: number, firstClient: number, maxLeases = 1_000_000): Promise<ClaimResult> => {
+  const db = connect(url, { max: connections, applicationName: 'dhcpg-bench' });
+  const engine = leaseEngine4(db);
+  let next = firstClient;
+  let leases = 0;
+  let exhausted = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < deadline && leases < maxLeases) {
+      const client = clientNumber(next++);
+      const offer = await engine.discover(client, RELAYED_LINK);
+      if (offer.action !== 'offer') {
+        exhausted++;
+        continue;
+      }
+      const ack = await engine.request(client, RELAYED_LINK, 'selecting', offer.address!);
+      if (ack.action === 'ack') leases++;
+    }
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  await db.end();
+  return { connections, leasesPerSecond: leases / elapsed, leases, exhausted, seconds: elapsed };
+};
