@@ -61,7 +61,8 @@ try {
   await migrate(withDatabase(adminUrl, template), 'up');
   const tap = spawn('npx', ['tap', ...process.argv.slice(2)], {
     stdio: 'inherit',
-    env: { ...process.env, DHCPG_TEST_ADMIN_URL: adminUrl, DHCPG_TEST_TEMPLATE: template },
+    // Quiet logs unless asked for: one line per lease grant drowns the TAP output.
+    env: { LOG_LEVEL: 'warn', ...process.env, DHCPG_TEST_ADMIN_URL: adminUrl, DHCPG_TEST_TEMPLATE: template },
   });
   exitCode = await new Promise<number>((resolve) => tap.on('exit', (code) => resolve(code ?? 1)));
 } finally {
