@@ -1,0 +1,61 @@
+// dhcpg front-ends as separate processes (each a real `dhcpg serve`), on
+// loopback ports of their own, sharing one database.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../bin/dhcpg.js', import.meta.url));
+
+export interface ProcessGroup {
+  ports: number[];
+  pids: number[];
+  /** Resident memory of each process, KiB. */
+  rssKiB(): number[];
+  stop(): Promise<void>;
+}
+
+export const rssOf = (pid: number): number => {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) : 0;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Stops children by PID: SIGTERM, then SIGKILL after a grace period. */
+export const stopChildren = async (children: ChildProcess[], graceMs = 5000): Promise<void> => {
+  await Promise.all(children.map(async (child) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }));
+};
+
+export const startFrontends = async (count: number, url: string, basePort: number): Promise<ProcessGroup> => {
+  const ports = Array.from({ length: count }, (_, k) => basePort + 2 * k);
+  const children = ports.map((port, k) => spawn(process.execPath, [
+    CLI, 'serve', '--port', String(port), '--address', '127.0.0.1', '--http', `127.0.0.1:${basePort + 1000 + k}`,
+  ], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  try {
+    for (const k of ports.keys()) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const ready = await fetch(`http://127.0.0.1:${basePort + 1000 + k}/readyz`).then((r) => r.ok, () => false);
+        if (ready) break;
+        if (Date.now() > deadline || children[k]!.exitCode !== null) throw new Error(`front-end on port ${ports[k]} did not become ready`);
+        await sleep(100);
+      }
+    }
+  } catch (error) {
+    await stopChildren(children);
+    throw error;
+  }
+  return {
+    ports,
+    pids: children.map((child) => child.pid!),
+    rssKiB: () => children.map((child) => rssOf(child.pid!)),
+    stop: () => stopChildren(children),
+  };
+};

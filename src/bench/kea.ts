@@ -1,0 +1,262 @@
+// ISC Kea 2.2 DHCPv4 servers (Debian package kea-dhcp4-server) as the
+// benchmark's point of comparison: `count` kea-dhcp4 processes on loopback,
+// each on ports of its own, all keeping their leases in one PostgreSQL
+// database, as dhcpg's front-ends share theirs.
+//
+// What Kea 2.2 does that this relies on (found on Debian 12):
+// - `-p PORT` is the port it listens on; `-P PORT` is where it sends every
+//   reply, even to a relay (giaddr), so perfdhcp must listen on that port:
+//   `perfdhcp -4 -l 127.0.0.1 -L CLIENTPORT -N PORT 127.0.0.1`.
+// - With "dhcp-socket-type": "udp" it binds 127.0.0.1:PORT on lo and answers
+//   relayed packets whose giaddr matches the subnet's relay address.
+// - It opens its service socket only after the lease database opened. A port
+//   already taken is only a warning unless "service-sockets-require-all" is
+//   set, which makes it exit 1 instead. So a process holding its socket is a
+//   server ready to answer; that is what startKeaServers waits for.
+// - It writes a pid file named after the configuration file into
+//   KEA_PIDFILE_DIR, and a logger lock file into KEA_LOCKFILE_DIR.
+// - On SIGTERM it exits within about a second (its receive loop polls once a
+//   second).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+export interface KeaCluster {
+  /** UDP port each server listens on (its -p); it replies to port + 1. */
+  ports: number[];
+  pids: number[];
+  /** SIGTERM, then SIGKILL after a grace period; resolves once all exited. */
+  stop(): Promise<void>;
+  /** Resident memory of each server, KiB (0 once it exited). */
+  rssKiB(): Promise<number[]>;
+}
+
+export interface KeaServersOptions {
+  /** Number of kea-dhcp4 processes: 1, 2 or 4. */
+  count: number;
+  /** postgres:// URL of a superuser on the server that will hold the lease database. */
+  databaseUrl: string;
+  /** Lease database, dropped and created anew, then initialised by kea-admin. */
+  databaseName: string;
+  /** The subnet in CIDR notation, and the first and last address of its one pool. */
+  subnet: string;
+  poolFirst: string;
+  poolLast: string;
+  /** giaddr of the relayed requests (perfdhcp's -l). */
+  relayAddress: string;
+  /** Server k listens on basePort + 2k and replies to basePort + 2k + 1. */
+  basePort: number;
+  /** Threads of each server's packet-processing pool (default 2). */
+  threads?: number;
+  /** Configuration files, pid and lock files, logs. Created if missing; left for the caller. */
+  workDir: string;
+}
+
+const DEFAULT_THREADS = 2;
+/** Packets each thread may have waiting: Kea drops the oldest beyond the queue's size. */
+const QUEUED_PACKETS_PER_THREAD = 4;
+const COMMAND_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 30_000;
+const READY_POLL_MS = 50;
+const STOP_GRACE_MS = 5_000;
+
+const execFileAsync = promisify(execFile);
+
+/** Runs a command to completion, bounded in time; rejects, with its stderr, unless it exits 0. */
+const run = async (file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> => {
+  const { stdout, stderr } = await execFileAsync(file, args, { env, timeout: COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  return stdout + stderr;
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+export const keaAvailable = async (): Promise<{ ok: true } | { ok: false; reason: string }> => {
+  try {
+    // -V lists the lease backends compiled in; Debian's build has PostgreSQL's.
+    const version = await run('kea-dhcp4', ['-V']);
+    if (!version.includes('PostgreSQL backend')) return { ok: false, reason: 'kea-dhcp4 was built without PostgreSQL support' };
+  } catch (error) {
+    return { ok: false, reason: `kea-dhcp4 -V failed (package kea-dhcp4-server, in /usr/sbin): ${(error as Error).message}` };
+  }
+  // kea-admin initialises the lease database through psql.
+  for (const [tool, flag, pkg] of [['kea-admin', '-v', 'kea-admin'], ['psql', '--version', 'postgresql-client']] as const) {
+    try {
+      await run(tool, [flag]);
+    } catch (error) {
+      return { ok: false, reason: `${tool} ${flag} failed (package ${pkg}): ${(error as Error).message}` };
+    }
+  }
+  return { ok: true };
+};
+
+interface DatabaseAccess { host: string; port: number; user: string; password: string; name: string }
+
+/** Drops and recreates the lease database, then lays Kea's schema into it with kea-admin. */
+const createLeaseDatabase = async (databaseUrl: string, name: string): Promise<DatabaseAccess> => {
+  // Interpolated into DROP/CREATE DATABASE, so only plain identifiers.
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`lease database name "${name}" is not a plain lowercase identifier`);
+  const url = new URL(databaseUrl);
+  const access: DatabaseAccess = {
+    host: url.hostname,
+    port: url.port === '' ? 5432 : Number(url.port),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    name,
+  };
+  const admin = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  // The password goes through the environment, not argv where ps shows it;
+  // kea-admin's psql prefers PGPASSWORD, so that is set too, over any inherited one.
+  await run('kea-admin', ['db-init', 'pgsql', '-h', access.host, '-P', String(access.port), '-u', access.user, '-n', name],
+    { ...process.env, KEA_ADMIN_DB_PASSWORD: access.password, PGPASSWORD: access.password });
+  return access;
+};
+
+const keaConfig = (options: KeaServersOptions, database: DatabaseAccess, logFile: string): object => {
+  const threads = options.threads ?? DEFAULT_THREADS;
+  return {
+    Dhcp4: {
+      // Exit rather than run deaf when the port is taken (see the top of this file).
+      'interfaces-config': { interfaces: ['lo'], 'dhcp-socket-type': 'udp', 'service-sockets-require-all': true },
+      'lease-database': { type: 'postgresql', ...database },
+      'valid-lifetime': 3600,
+      // No host reservations anywhere, so skip looking them up for every packet.
+      'reservations-global': false,
+      'reservations-in-subnet': false,
+      'multi-threading': {
+        'enable-multi-threading': true,
+        'thread-pool-size': threads,
+        'packet-queue-size': threads * QUEUED_PACKETS_PER_THREAD,
+      },
+      subnet4: [{
+        id: 1,
+        subnet: options.subnet,
+        pools: [{ pool: `${options.poolFirst} - ${options.poolLast}` }],
+        relay: { 'ip-addresses': [options.relayAddress] },
+      }],
+      // INFO would write a line per lease, which costs Kea throughput.
+      loggers: [{ name: 'kea-dhcp4', severity: 'WARN', output_options: [{ output: logFile }] }],
+    },
+  };
+};
+
+/** Inodes of the UDP sockets bound to the port, in the network namespace of pid. */
+const udpSocketInodes = (pid: number, port: number): string[] => {
+  const localPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // Columns: sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode ...
+  return readFileSync(`/proc/${pid}/net/udp`, 'utf8').split('\n').slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((columns) => columns[1]?.endsWith(localPort) === true)
+    .map((columns) => columns[9]!);
+};
+
+/** True when pid holds a UDP socket bound to the port. */
+const holdsUdpPort = (pid: number, port: number): boolean => {
+  try {
+    const inodes = new Set(udpSocketInodes(pid, port));
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        const target = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        return target !== null && inodes.has(target[1]!);
+      } catch {
+        return false; // the descriptor was closed meanwhile
+      }
+    });
+  } catch {
+    return false; // the process is gone, or not yet exec'd
+  }
+};
+
+const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+/** What Kea said before it failed: its own log, and its stdout/stderr for errors before logging was set up. */
+const lastWords = (files: string[]): string =>
+  files.map((file) => {
+    try {
+      return readFileSync(file, 'utf8').trim().split('\n').slice(-10).join('\n');
+    } catch {
+      return '';
+    }
+  }).filter((text) => text !== '').join('\n');
+
+const waitUntilReady = async (child: ChildProcess, port: number, diagnostics: string[]): Promise<void> => {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!holdsUdpPort(child.pid!, port)) {
+    if (exited(child)) {
+      throw new Error(`kea-dhcp4 on port ${port} exited (${child.exitCode ?? child.signalCode}):\n${lastWords(diagnostics)}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`kea-dhcp4 on port ${port} did not listen within ${READY_TIMEOUT_MS} ms:\n${lastWords(diagnostics)}`);
+    }
+    await sleep(READY_POLL_MS);
+  }
+};
+
+/** SIGTERM each child that still runs, SIGKILL it after the grace period, and wait for all to exit. */
+const stopChildren = async (children: ChildProcess[]): Promise<void> => {
+  await Promise.all(children.map(async (child) => {
+    if (exited(child)) return;
+    const gone = new Promise<void>((done) => child.once('exit', () => done()));
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await gone;
+    clearTimeout(killer);
+  }));
+};
+
+const rssOf = async (pid: number): Promise<number> => {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0; // exited
+  }
+};
+
+export const startKeaServers = async (options: KeaServersOptions): Promise<KeaCluster> => {
+  const workDir = resolve(options.workDir);
+  mkdirSync(workDir, { recursive: true });
+  const database = await createLeaseDatabase(options.databaseUrl, options.databaseName);
+  const env = { ...process.env, KEA_PIDFILE_DIR: workDir, KEA_LOCKFILE_DIR: workDir };
+
+  const ports = Array.from({ length: options.count }, (_, k) => options.basePort + 2 * k);
+  const children: ChildProcess[] = [];
+  try {
+    for (const port of ports) {
+      // One name per server: Kea names its pid file after the configuration file.
+      const name = `kea-dhcp4-${port}`;
+      const configFile = join(workDir, `${name}.json`);
+      const logFile = join(workDir, `${name}.log`);
+      const outputFile = join(workDir, `${name}.out`);
+      writeFileSync(configFile, JSON.stringify(keaConfig(options, database, logFile), null, 2));
+      const output = openSync(outputFile, 'w');
+      try {
+        const child = spawn('kea-dhcp4', ['-c', configFile, '-p', String(port), '-P', String(port + 1)],
+          { env, stdio: ['ignore', output, output] });
+        await new Promise<void>((spawned, failed) => child.once('spawn', spawned).once('error', failed));
+        children.push(child);
+        await waitUntilReady(child, port, [logFile, outputFile]);
+      } finally {
+        closeSync(output);
+      }
+    }
+  } catch (error) {
+    await stopChildren(children);
+    throw error;
+  }
+  return {
+    ports,
+    pids: children.map((child) => child.pid!),
+    stop: () => stopChildren(children),
+    rssKiB: () => Promise.all(children.map((child) => rssOf(child.pid!))),
+  };
+};

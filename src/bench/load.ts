@@ -1,0 +1,76 @@
+// Full DORA exchanges per second through the real UDP path: perfdhcp, one
+// instance per server, relaying from 127.0.0.1. The rate rises step by step;
+// the highest step with under 1% drops on both exchanges is the result.
+import type { PerfdhcpResult } from './perfdhcp.ts';
+import { runPerfdhcp } from './perfdhcp.ts';
+
+export interface RateStep {
+  /** Exchanges per second asked for, over all servers. */
+  rate: number;
+  /** Completed DORA per second, over all servers. */
+  achieved: number;
+  dropRatio: number;
+  /** REQUESTs not ACKed (NAKs). */
+  rejected: number;
+  nonUnique: number;
+}
+
+export interface LoadResult {
+  servers: number;
+  steps: RateStep[];
+  /** Highest rate with drops under 1%: 0 when even the first step failed. */
+  maxRate: number;
+}
+
+const stepOf = (rate: number, seconds: number, runs: PerfdhcpResult[]): RateStep => {
+  const sum = (f: (r: PerfdhcpResult) => number) => runs.reduce((total, r) => total + f(r), 0);
+  const sent = sum((r) => r.discoverOffer.sent);
+  const dropped = sum((r) => r.discoverOffer.drops + r.requestAck.drops);
+  return {
+    rate,
+    // ACKs over the sending period: perfdhcp's own rate line also counts its
+    // wait for late replies.
+    achieved: Math.round(sum((r) => r.requestAck.received) / seconds),
+    dropRatio: sent === 0 ? 1 : dropped / sent,
+    rejected: sum((r) => r.requestAck.rejectedLeases),
+    nonUnique: sum((r) => r.discoverOffer.nonUniqueAddresses + r.requestAck.nonUniqueAddresses),
+  };
+};
+
+export interface LoadOptions {
+  ports: number[];
+  rates: number[];
+  seconds: number;
+  /** perfdhcp's own ports start here, two per instance. */
+  clientBasePort: number;
+  /** Run between steps: fresh pools, so every step hands out new leases. */
+  reset(): Promise<void>;
+  onStep(step: RateStep): void;
+}
+
+export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => {
+  const steps: RateStep[] = [];
+  let maxRate = 0;
+  for (const rate of options.rates) {
+    await options.reset();
+    const perServer = Math.max(1, Math.round(rate / options.ports.length));
+    const runs = await Promise.all(options.ports.map((port, k) => runPerfdhcp({
+      server: '127.0.0.1',
+      localAddress: '127.0.0.1',
+      localPort: options.clientBasePort + 2 * k,
+      remotePort: port,
+      rate: perServer,
+      periodSeconds: options.seconds,
+      // Every exchange a new client: MACs from a base of the instance's own.
+      clients: perServer * options.seconds * 2,
+      baseMac: `0${k + 2}:00:00:00:00:00`,
+      exitWaitMs: 2000,
+    })));
+    const step = stepOf(rate, options.seconds, runs);
+    steps.push(step);
+    options.onStep(step);
+    if (step.dropRatio < 0.01) maxRate = Math.max(maxRate, step.achieved);
+    else break;
+  }
+  return { servers: options.ports.length, steps, maxRate };
+};

@@ -1,0 +1,93 @@
+// The benchmark's outputs: JSON (everything), a markdown table (for the
+// README) and an SVG chart of DORA/s against front-end count.
+import type { ClaimResult } from './engine-claims.ts';
+import type { FlatCostPoint } from './flat-cost.ts';
+import type { IterativeResult } from './iterative.ts';
+import type { LatencyResult } from './dora-client.ts';
+import type { LoadResult } from './load.ts';
+
+export interface BenchResults {
+  startedAt: string;
+  command: string;
+  machine: { cpus: number; memoryGiB: number; node: string; postgres: string };
+  quick: boolean;
+  engineClaims: ClaimResult[];
+  iterative: IterativeResult[];
+  dhcpg: (LoadResult & { latency?: LatencyResult; frontendRssKiB?: number[] })[];
+  kea: (LoadResult & { rssKiB?: number[] })[] | { skipped: string };
+  flatCost: FlatCostPoint[];
+  bytesPerLease: { tableBytes: number; indexBytes: number; leases: number; bytesPerLease: number };
+  applySeconds: { addresses: number; seconds: number }[];
+}
+
+const n = (value: number | undefined, digits = 0) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
+
+export const markdownReport = (r: BenchResults): string => {
+  const lines: string[] = [];
+  const keaRuns = Array.isArray(r.kea) ? r.kea : [];
+  lines.push(`Measured ${r.startedAt} on ${r.machine.cpus} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}; \`${r.command}\`.`, '');
+  lines.push('**DORA exchanges per second** (perfdhcp, relayed over loopback, highest rate with < 1% drops; NAKs counted at that rate):', '');
+  lines.push('| front-ends | dhcpg DORA/s | dhcpg NAKs | dhcpg p50 / p99 at half rate | Kea 2.2 DORA/s | Kea NAKs |', '| --- | --- | --- | --- | --- | --- |');
+  for (const run of r.dhcpg) {
+    const kea = keaRuns.find((k) => k.servers === run.servers);
+    const nak = (res: LoadResult) => res.steps.find((s) => s.achieved === res.maxRate)?.rejected ?? res.steps[0]?.rejected;
+    lines.push(`| ${run.servers} | ${run.maxRate} | ${n(nak(run))} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} | ${kea ? kea.maxRate : Array.isArray(r.kea) ? '–' : 'not run'} | ${kea ? n(nak(kea)) : '–'} |`);
+  }
+  if (!Array.isArray(r.kea)) lines.push('', `Kea: ${r.kea.skipped}`);
+  lines.push('', '**Lease engine alone** (DISCOVER + REQUEST, new clients, durable commits) and the **iterative check-then-insert allocator** on the same database:', '');
+  lines.push('| connections | dhcpg leases/s | dhcpg retries per 1000 | iterative leases/s | iterative retries per 1000 |', '| --- | --- | --- | --- | --- |');
+  for (const claim of r.engineClaims) {
+    const iter = r.iterative.find((i) => i.connections === claim.connections);
+    lines.push(`| ${claim.connections} | ${n(claim.leasesPerSecond)} | 0 | ${n(iter?.leasesPerSecond)} | ${n(iter?.retriesPer1000, 1)} |`);
+  }
+  lines.push('', '**Allocation cost** (one DISCOVER, median / p99 µs, one connection):', '');
+  const sizes = [...new Set(r.flatCost.map((p) => p.poolSize))];
+  const uses = [...new Set(r.flatCost.map((p) => p.utilisation))];
+  lines.push(`| pool size | ${uses.map((u) => `${u * 100}% used`).join(' | ')} |`, `| --- |${uses.map(() => ' --- |').join('')}`);
+  for (const size of sizes) {
+    lines.push(`| ${size.toLocaleString('en')} | ${uses.map((u) => {
+      const p = r.flatCost.find((x) => x.poolSize === size && x.utilisation === u);
+      return p ? `${p.p50Us} / ${p.p99Us}` : '–';
+    }).join(' | ')} |`);
+  }
+  const rss = r.dhcpg.flatMap((d) => d.frontendRssKiB ?? []);
+  lines.push('', `**Footprint**: front-end resident memory at full load ${rss.length ? `${Math.round(Math.min(...rss) / 1024)}–${Math.round(Math.max(...rss) / 1024)} MiB` : '–'}; ` +
+    `database ${r.bytesPerLease.bytesPerLease} bytes per bound lease (lease4 table ${r.bytesPerLease.tableBytes} + indexes ${r.bytesPerLease.indexBytes} bytes for ${r.bytesPerLease.leases} leases).`);
+  lines.push('', `**Configuration apply**: ${r.applySeconds.map((a) => `${a.addresses.toLocaleString('en')} addresses in ${a.seconds.toFixed(1)} s`).join('; ')}.`);
+  return lines.join('\n') + '\n';
+};
+
+/** DORA/s against front-end count, dhcpg and Kea side by side. */
+export const svgChart = (r: BenchResults): string => {
+  const keaRuns = Array.isArray(r.kea) ? r.kea : [];
+  const counts = r.dhcpg.map((d) => d.servers);
+  const max = Math.max(1, ...r.dhcpg.map((d) => d.maxRate), ...keaRuns.map((k) => k.maxRate));
+  const width = 520, height = 300, left = 60, bottom = 40, top = 30;
+  const plotH = height - bottom - top;
+  const group = (width - left - 20) / counts.length;
+  const bar = group / 3;
+  const y = (v: number) => top + plotH - (v / max) * plotH;
+  const bars = counts.map((count, i) => {
+    const x = left + i * group + bar / 2;
+    const d = r.dhcpg[i]!.maxRate;
+    const k = keaRuns.find((run) => run.servers === count)?.maxRate;
+    return [
+      `<rect x="${x}" y="${y(d)}" width="${bar}" height="${top + plotH - y(d)}" fill="#2b6cb0"/>`,
+      `<text x="${x + bar / 2}" y="${y(d) - 4}" font-size="11" text-anchor="middle">${d}</text>`,
+      k === undefined ? '' : `<rect x="${x + bar}" y="${y(k)}" width="${bar}" height="${top + plotH - y(k)}" fill="#c05621"/>`,
+      k === undefined ? '' : `<text x="${x + 1.5 * bar}" y="${y(k) - 4}" font-size="11" text-anchor="middle">${k}</text>`,
+      `<text x="${x + bar}" y="${height - bottom + 16}" font-size="12" text-anchor="middle">${count} front-end${count > 1 ? 's' : ''}</text>`,
+    ].join('');
+  }).join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+<text x="${left}" y="18" font-size="14">DORA exchanges per second (&lt; 1% drops), one PostgreSQL</text>
+<line x1="${left}" y1="${top + plotH}" x2="${width - 10}" y2="${top + plotH}" stroke="#333"/>
+<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#333"/>
+<text x="${left - 6}" y="${top + 4}" font-size="11" text-anchor="end">${max}</text>
+<text x="${left - 6}" y="${top + plotH}" font-size="11" text-anchor="end">0</text>
+${bars}
+<rect x="${width - 150}" y="${top}" width="10" height="10" fill="#2b6cb0"/><text x="${width - 135}" y="${top + 9}" font-size="11">dhcpg</text>
+<rect x="${width - 150}" y="${top + 16}" width="10" height="10" fill="#c05621"/><text x="${width - 135}" y="${top + 25}" font-size="11">Kea 2.2 (PostgreSQL)</text>
+</svg>
+`;
+};
