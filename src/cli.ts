@@ -83,6 +83,18 @@ program
       console.log(options.json ? JSON.stringify(rows, null, 2) : formatStats(rows));
     }));
 
+program
+  .command('bench')
+  .description('the load benchmark: dhcpg against Kea 2.2 and an iterative allocator (needs perfdhcp, from kea-admin)')
+  .option('--quick', 'a shorter run (under 3 minutes)')
+  .option('--no-kea', 'leave Kea out even when it is installed')
+  .option('--out <dir>', 'where results are written', 'bench/results')
+  .action(async (options: { quick?: boolean; kea: boolean; out: string }) => {
+    // Loaded only here: a front-end never needs the benchmark's modules.
+    const { benchCommand } = await import('./commands/bench.ts');
+    await benchCommand(options);
+  });
+
 try {
   await program.parseAsync();
 } catch (error) {

@@ -1,6 +1,7 @@
 // dhcpg front-ends as separate processes (each a real `dhcpg serve`), on
 // loopback ports of their own, sharing one database.
 import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -58,4 +59,20 @@ export const startFrontends = async (count: number, url: string, basePort: numbe
     rssKiB: () => children.map((child) => rssOf(child.pid!)),
     stop: () => stopChildren(children),
   };
+};
+
+/** A base port such that base .. base + count - 1 are all free for UDP on 127.0.0.1 (random tries). */
+export const freeUdpPorts = async (count: number): Promise<number> => {
+  const free = (port: number) => new Promise<boolean>((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let port = base; port < base + count && ok; port++) ok = await free(port);
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} consecutive free UDP ports found`);
 };

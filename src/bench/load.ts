@@ -41,31 +41,38 @@ export interface LoadOptions {
   ports: number[];
   rates: number[];
   seconds: number;
-  /** perfdhcp's own ports start here, two per instance. */
-  clientBasePort: number;
   /** Run between steps: fresh pools, so every step hands out new leases. */
   reset(): Promise<void>;
   onStep(step: RateStep): void;
 }
 
-export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => {
-  const steps: RateStep[] = [];
-  let maxRate = 0;
-  for (const rate of options.rates) {
-    await options.reset();
-    const perServer = Math.max(1, Math.round(rate / options.ports.length));
-    const runs = await Promise.all(options.ports.map((port, k) => runPerfdhcp({
+const perfdhcpRuns = (options: LoadOptions, rate: number, seconds: number): Promise<PerfdhcpResult[]> => {
+  const perServer = Math.max(1, Math.round(rate / options.ports.length));
+  return Promise.all(options.ports.map((port, k) => runPerfdhcp({
       server: '127.0.0.1',
       localAddress: '127.0.0.1',
-      localPort: options.clientBasePort + 2 * k,
+      // The port after the server's: Kea answers relayed packets there (its -P),
+      // dhcpg answers the port the request came from.
+      localPort: port + 1,
       remotePort: port,
       rate: perServer,
-      periodSeconds: options.seconds,
+      periodSeconds: seconds,
       // Every exchange a new client: MACs from a base of the instance's own.
-      clients: perServer * options.seconds * 2,
+      clients: perServer * seconds * 2,
       baseMac: `0${k + 2}:00:00:00:00:00`,
       exitWaitMs: 2000,
     })));
+};
+
+export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => {
+  const steps: RateStep[] = [];
+  let maxRate = 0;
+  // Warm-up, not counted: servers open their database connections and
+  // prepare their statements at the first packets.
+  await perfdhcpRuns(options, 100 * options.ports.length, 2);
+  for (const rate of options.rates) {
+    await options.reset();
+    const runs = await perfdhcpRuns(options, rate, options.seconds);
     const step = stepOf(rate, options.seconds, runs);
     steps.push(step);
     options.onStep(step);

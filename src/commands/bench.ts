@@ -1,0 +1,183 @@
+// dhcpg bench [--quick] [--out DIR]: the benchmark of DESIGN section 6, all
+// sides measured in one run on this machine: results in DIR/latest.json,
+// latest.md and latest.svg.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyConfig4 } from '../config/apply.ts';
+import { readDhcp4 } from '../config/dhcp4.ts';
+import { connect, type Db } from '../db/pool.ts';
+import { adminQuery, openBenchDatabase, withDatabaseName } from '../bench/database.ts';
+import { measureClaims } from '../bench/engine-claims.ts';
+import { measureFlatCost } from '../bench/flat-cost.ts';
+import { measureIterative } from '../bench/iterative.ts';
+import { measureLatency } from '../bench/dora-client.ts';
+import { measureLoad, type LoadResult } from '../bench/load.ts';
+import { freeUdpPorts, startFrontends } from '../bench/frontends.ts';
+import { keaAvailable, startKeaServers } from '../bench/kea.ts';
+import { markdownReport, svgChart, type BenchResults } from '../bench/report.ts';
+
+export interface BenchOptions {
+  quick?: boolean;
+  out: string;
+  kea: boolean;
+}
+
+const SUBNET = '198.18.0.0/15';
+const POOL = { first: '198.18.0.1', last: '198.19.255.254' };
+const RELAY = '127.0.0.1';
+const FRONTEND_COUNTS = [1, 2, 4];
+
+const progress = (text: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+
+const loadConfig = () => readDhcp4({
+  'valid-lifetime': 3600,
+  subnet4: [{ id: 1, subnet: SUBNET, relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: `${POOL.first} - ${POOL.last}` }],
+    'option-data': [{ name: 'routers', data: '198.18.0.1' }, { name: 'domain-name-servers', data: '198.18.0.53' }] }],
+}).config;
+
+/** Every address free again, as if never used: each load step hands out new leases. */
+const resetLeases = async (db: Db) => {
+  await db.query('bench-reset', `update dhcpg.lease4 set state = 'free', client_key = null, hw_type = null, hw_address = null,
+    client_id = null, hostname = null, expires_at = '-infinity', updated_at = null where state <> 'free'`);
+  await db.query('bench-vacuum', 'vacuum dhcpg.lease4');
+};
+
+export const benchCommand = async (options: BenchOptions): Promise<BenchResults> => {
+  const quick = options.quick ?? false;
+  const rates = quick ? [400, 800, 1200, 1600] : [300, 450, 600, 750, 900, 1050, 1200, 1400, 1600, 1800, 2000, 2400, 2800, 3200, 4000, 5000];
+  const stepSeconds = quick ? 3 : 8;
+  const bench = await openBenchDatabase();
+  try {
+    const [version] = await adminQuery(bench.adminUrl, 'show server_version') as { server_version: string }[];
+    const results: BenchResults = {
+      startedAt: new Date().toISOString(),
+      command: `dhcpg bench${quick ? ' --quick' : ''}`,
+      machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: version!.server_version },
+      quick,
+      engineClaims: [],
+      iterative: [],
+      dhcpg: [],
+      kea: { skipped: 'not run' },
+      flatCost: [],
+      bytesPerLease: { tableBytes: 0, indexBytes: 0, leases: 0, bytesPerLease: 0 },
+      applySeconds: [],
+    };
+
+    const url = await bench.create('dhcpg_bench');
+    const db = connect(url, { max: 2, applicationName: 'dhcpg-bench' });
+    let started = performance.now();
+    await applyConfig4(db, loadConfig());
+    results.applySeconds.push({ addresses: 131_070, seconds: (performance.now() - started) / 1000 });
+
+    // 1. The lease engine alone, and the iterative allocator beside it.
+    let client = 1;
+    for (const connections of [1, 4, 16]) {
+      progress(`engine: ${connections} connections`);
+      await resetLeases(db);
+      const claim = await measureClaims(url, connections, quick ? 3 : 8, client, 100_000);
+      client += claim.leases + claim.exhausted + 1000;
+      results.engineClaims.push(claim);
+      progress(`  ${claim.leasesPerSecond.toFixed(0)} leases/s`);
+      const iterative = await measureIterative(url, connections, quick ? 1000 : 3000, (198 << 24 >>> 0) + (18 << 16) + 1);
+      results.iterative.push(iterative);
+      progress(`  iterative: ${iterative.leasesPerSecond.toFixed(0)} leases/s, ${iterative.retriesPer1000.toFixed(1)} retries per 1000 leases`);
+    }
+
+    // 2. dhcpg front-ends under perfdhcp.
+    for (const count of FRONTEND_COUNTS) {
+      progress(`dhcpg: ${count} front-end(s)`);
+      const frontends = await startFrontends(count, url, await freeUdpPorts(2 * count));
+      try {
+        let rss: number[] = [];
+        const load: LoadResult = await measureLoad({
+          ports: frontends.ports, rates, seconds: stepSeconds,
+          reset: () => resetLeases(db),
+          onStep: (step) => {
+            rss = frontends.rssKiB().map((value, k) => Math.max(value, rss[k] ?? 0));
+            progress(`  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}`);
+          },
+        });
+        await resetLeases(db);
+        const latency = load.maxRate > 0 ? await measureLatency(frontends.ports, Math.round(load.maxRate / 2), quick ? 3 : 8, 1 << 24) : undefined;
+        if (latency) progress(`  latency at ${latency.rate}/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms`);
+        results.dhcpg.push({ ...load, latency, frontendRssKiB: rss });
+      } finally {
+        await frontends.stop();
+      }
+    }
+
+    // 3. Kea 2.2 servers sharing one PostgreSQL pool, when Kea is installed.
+    const kea = options.kea ? await keaAvailable() : { ok: false as const, reason: 'left out (--no-kea)' };
+    if (!kea.ok) {
+      results.kea = { skipped: kea.reason };
+      progress(`kea: skipped (${kea.reason})`);
+    } else {
+      const keaRuns: (LoadResult & { rssKiB?: number[] })[] = [];
+      for (const count of FRONTEND_COUNTS) {
+        progress(`kea: ${count} server(s)`);
+        const workDir = join(tmpdir(), `dhcpg-bench-kea-${process.pid}`);
+        mkdirSync(workDir, { recursive: true });
+        const cluster = await startKeaServers({
+          count, databaseUrl: bench.adminUrl, databaseName: 'kea_bench', subnet: SUBNET, poolFirst: POOL.first, poolLast: POOL.last,
+          relayAddress: RELAY, basePort: await freeUdpPorts(2 * count), workDir,
+        });
+        const keaDb = connect(withDatabaseName(bench.adminUrl, 'kea_bench'), { max: 1 });
+        try {
+          let rss: number[] = [];
+          const load = await measureLoad({
+            ports: cluster.ports, rates, seconds: stepSeconds,
+            reset: async () => {
+              await keaDb.query('kea-reset', 'truncate lease4');
+            },
+            onStep: async (step) => {
+              progress(`  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}`);
+              rss = (await cluster.rssKiB()).map((value, k) => Math.max(value, rss[k] ?? 0));
+            },
+          });
+          keaRuns.push({ ...load, rssKiB: rss });
+        } finally {
+          await keaDb.end();
+          await cluster.stop();
+        }
+      }
+      results.kea = keaRuns;
+    }
+
+    // 4. Allocation cost against pool size and utilisation.
+    const sizes = quick ? [1_000, 65_536] : [1_000, 65_536, 1_048_574];
+    const flatUrl = await bench.create('dhcpg_bench_flat');
+    results.flatCost = await measureFlatCost(flatUrl, sizes, [0, 0.5, 0.9, 0.99], quick ? 300 : 2000, progress);
+    if (!quick) {
+      const flatDb = connect(flatUrl, { max: 1 });
+      started = performance.now();
+      await applyConfig4(flatDb, readDhcp4({ subnet4: [] }).config);
+      await applyConfig4(flatDb, readDhcp4({ subnet4: [{ id: 1, subnet: '198.16.0.0/12', pools: [{ pool: '198.16.0.0/12' }] }] }).config);
+      results.applySeconds.push({ addresses: 1_048_574, seconds: (performance.now() - started) / 1000 });
+      await flatDb.end();
+    }
+
+    // 5. Database bytes per bound lease: a pool bound full, vacuumed.
+    progress('footprint: bytes per bound lease');
+    await applyConfig4(db, readDhcp4({ subnet4: [{ id: 1, subnet: '198.18.0.0/16', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '198.18.0.0/16' }] }] }).config);
+    await db.query('bench-bind-all', `update dhcpg.lease4 set state = 'bound', client_key = '\\x02'::bytea || decode(md5(address::text), 'hex'),
+      hw_type = 1, hw_address = substring(decode(md5(address::text), 'hex') for 6), expires_at = now() + interval '1 hour'`);
+    await db.query('bench-vacuum-full', 'vacuum full analyze dhcpg.lease4');
+    const [size] = await db.query<{ table_bytes: number; index_bytes: number; leases: number }>('bench-size',
+      `select pg_table_size('dhcpg.lease4') as table_bytes, pg_indexes_size('dhcpg.lease4') as index_bytes,
+              (select count(*) from dhcpg.lease4) as leases`);
+    results.bytesPerLease = { tableBytes: size!.table_bytes, indexBytes: size!.index_bytes, leases: size!.leases,
+      bytesPerLease: Math.round((size!.table_bytes + size!.index_bytes) / size!.leases) };
+    await db.end();
+
+    mkdirSync(options.out, { recursive: true });
+    writeFileSync(join(options.out, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+    writeFileSync(join(options.out, 'latest.md'), markdownReport(results));
+    writeFileSync(join(options.out, 'latest.svg'), svgChart(results));
+    process.stdout.write(markdownReport(results));
+    progress(`written to ${options.out}/latest.{json,md,svg}`);
+    return results;
+  } finally {
+    await bench.close();
+  }
+};
