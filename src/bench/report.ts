@@ -26,12 +26,12 @@ export const markdownReport = (r: BenchResults): string => {
   const lines: string[] = [];
   const keaRuns = Array.isArray(r.kea) ? r.kea : [];
   lines.push(`Measured ${r.startedAt} on ${r.machine.cpus} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}; \`${r.command}\`.`, '');
-  lines.push('**DORA exchanges per second** (perfdhcp, relayed over loopback, highest rate with < 1% drops; NAKs counted at that rate):', '');
-  lines.push('| front-ends | dhcpg DORA/s | dhcpg NAKs | dhcpg p50 / p99 at half rate | Kea 2.2 DORA/s | Kea NAKs |', '| --- | --- | --- | --- | --- | --- |');
+  lines.push('**DORA exchanges per second** through the real UDP path (perfdhcp relaying over loopback, one instance per server, rate raised step by step): the highest rate with under 1% of exchanges lost; and, at the first step, the share lost (for several Kea servers sharing a pool these are NAKs):', '');
+  lines.push('| servers | dhcpg DORA/s | dhcpg lost at first step | dhcpg p50 / p99 at half rate | Kea 2.2 DORA/s | Kea lost at first step |', '| --- | --- | --- | --- | --- | --- |');
+  const lostAtFirst = (res: LoadResult) => res.steps[0] ? `${(res.steps[0].dropRatio * 100).toFixed(1)}% of ${res.steps[0].rate}/s` : '–';
   for (const run of r.dhcpg) {
     const kea = keaRuns.find((k) => k.servers === run.servers);
-    const nak = (res: LoadResult) => res.steps.find((s) => s.achieved === res.maxRate)?.rejected ?? res.steps[0]?.rejected;
-    lines.push(`| ${run.servers} | ${run.maxRate} | ${n(nak(run))} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} | ${kea ? kea.maxRate : Array.isArray(r.kea) ? '–' : 'not run'} | ${kea ? n(nak(kea)) : '–'} |`);
+    lines.push(`| ${run.servers} | ${run.maxRate} | ${lostAtFirst(run)} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} | ${kea ? kea.maxRate : 'not run'} | ${kea ? lostAtFirst(kea) : '–'} |`);
   }
   if (!Array.isArray(r.kea)) lines.push('', `Kea: ${r.kea.skipped}`);
   lines.push('', '**Lease engine alone** (DISCOVER + REQUEST, new clients, durable commits) and the **iterative check-then-insert allocator** on the same database:', '');
