@@ -40,6 +40,39 @@ export interface Frontend {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+interface ClientTurn {
+  /** Settles when the client's earlier messages are handled. */
+  ready: Promise<void>;
+  /** Lets the client's next message go. */
+  done(): void;
+}
+
+/**
+ * Messages of one client (same chaddr field) are handled one after another, in
+ * the order they arrived; different clients still run concurrently. Handled
+ * concurrently, dhclient's DISCOVER sent right behind its DECLINE was answered
+ * from the state before the DECLINE: it was offered the address it had just
+ * declined, got NAKs for it, and ignored them for 10 seconds.
+ */
+const clientTurns = (): ((data: Buffer) => ClientTurn) => {
+  const tails = new Map<string, Promise<void>>();
+  return (data) => {
+    const key = data.subarray(28, 44).toString('hex');
+    const ready = tails.get(key) ?? Promise.resolve();
+    let finish!: () => void;
+    const mine = new Promise<void>((resolve) => (finish = resolve));
+    const tail = ready.then(() => mine);
+    tails.set(key, tail);
+    return {
+      ready,
+      done: () => {
+        finish();
+        if (tails.get(key) === tail) tails.delete(key);
+      },
+    };
+  };
+};
+
 export const startFrontend = async (options: FrontendOptions): Promise<Frontend> => {
   const metrics = createMetrics();
   const db = connect(options.url, { max: 16, applicationName: 'dhcpg-frontend', statementTimeout: 2000, connectionTimeout: 2000 });
@@ -117,6 +150,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
 
   const maxInFlight = options.maxInFlight ?? 512;
   let inFlight = 0;
+  const takeTurn = clientTurns();
   const sockets: ListeningSocket[] = [await openSocket({ port: options.port, address: options.address ?? '0.0.0.0', interface: options.interface })];
 
   const onDatagram = async (listening: ListeningSocket, data: Buffer, rinfo: dgram.RemoteInfo) => {
@@ -125,6 +159,8 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
       return;
     }
     inFlight++;
+    const turn = takeTurn(data);
+    await turn.ready;
     const started = performance.now();
     try {
       const rx: Received = { data, from: { address: rinfo.address, port: rinfo.port }, interface: listening.interface };
@@ -158,6 +194,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
       metrics.drops.inc({ reason: 'internal-error' });
       log.error({ err: (error as Error).stack }, 'packet handling failed');
     } finally {
+      turn.done();
       inFlight--;
     }
   };

@@ -9,7 +9,8 @@ import {
 } from '../dhcp4/packet.ts';
 import type { Client4, LeaseEngine4, Link4, Reply4 } from '../engine/lease-engine.ts';
 import type { FrontendConfig } from './config-cache.ts';
-import { buildReply, destinationOf, serverIdFor, type Destination } from './reply.ts';
+import { buildReply, configuredServerId, destinationOf, type Destination } from './reply.ts';
+import { cachedSourceAddressTowards } from './udp.ts';
 
 export interface Received {
   data: Buffer;
@@ -46,6 +47,9 @@ export const MESSAGE_NAMES: Record<number, string> = {
 };
 
 const ZERO = '0.0.0.0';
+
+/** This host's address towards a peer (the same for every front-end of a process). */
+const sourceAddressTowards = cachedSourceAddressTowards();
 
 const clientOf = (p: Dhcp4Packet): Client4 => ({ hwType: p.htype, hwAddress: p.chaddr, clientId: clientIdentifier(p) });
 
@@ -125,12 +129,19 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
   }
   const config = context.config();
   const subnet = decision.subnet_id === null ? undefined : config.subnets.get(decision.subnet_id);
-  const fallbackId = relayInfo?.serverIdOverride ?? rx.interface?.address ?? [...context.localAddresses()][0] ?? ZERO;
+  // Without a configured identifier: the address this host answers from,
+  // towards the relay or the client that sent by unicast, else the directly
+  // attached LAN's. Any other (the first local address is often 127.0.0.1)
+  // leaves clients unable to renew or release by unicast.
+  const answeredPeer = request.giaddr !== ZERO ? request.giaddr : request.ciaddr !== ZERO ? request.ciaddr : undefined;
+  const serverId = configuredServerId(subnet) ?? relayInfo?.serverIdOverride
+    ?? (answeredPeer === undefined ? undefined : await sourceAddressTowards(answeredPeer))
+    ?? rx.interface?.address ?? [...context.localAddresses()][0] ?? ZERO;
   const reply = buildReply({
     request,
     decision,
     subnet,
-    serverId: serverIdFor(subnet, fallbackId),
+    serverId,
     rapidCommit: wantsRapidCommit && decision.action === 'ack',
   });
   const replyType = MESSAGE_NAMES[reply.options.get(53)![0]!]!;

@@ -49,10 +49,10 @@ export interface ReplyContext {
   rapidCommit?: boolean;
 }
 
-/** The server identifier to put in option 54 for a reply on this subnet. */
-export const serverIdFor = (subnet: CachedSubnet | undefined, fallback: string): string => {
+/** The dhcp-server-identifier configured for this subnet (or inherited), if any. */
+export const configuredServerId = (subnet: CachedSubnet | undefined): string | undefined => {
   const configured = subnet?.options.payloads.get(SERVER_IDENTIFIER);
-  return configured ? [...configured].join('.') : fallback;
+  return configured ? [...configured].join('.') : undefined;
 };
 
 /** DHCPOFFER / DHCPACK / DHCPNAK for the engine's decision. */

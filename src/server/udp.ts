@@ -36,3 +36,34 @@ export const openSocket = async (options: { port: number; address: string; inter
   });
   return { socket, interface: lan };
 };
+
+/**
+ * The address this host sends from towards `to`: the kernel's own route and
+ * source address choice, read from a UDP socket connected to it (connecting
+ * sends nothing). Undefined when there is no route.
+ */
+const sourceAddressTowards = (to: string): Promise<string | undefined> =>
+  new Promise((resolve) => {
+    const probe = dgram.createSocket('udp4');
+    probe.connect(67, to, (error?: Error) => {
+      const address = error ? undefined : probe.address().address;
+      probe.close();
+      resolve(address);
+    });
+  });
+
+/**
+ * sourceAddressTowards, remembered for ttlMs per destination. The cache is
+ * emptied when it reaches maxEntries, so spoofed giaddrs cannot grow it.
+ */
+export const cachedSourceAddressTowards = (ttlMs = 10_000, maxEntries = 1024): ((to: string) => Promise<string | undefined>) => {
+  const cache = new Map<string, { at: number; address: Promise<string | undefined> }>();
+  return (to: string): Promise<string | undefined> => {
+    const hit = cache.get(to);
+    if (hit && Date.now() - hit.at <= ttlMs) return hit.address;
+    if (cache.size >= maxEntries) cache.clear();
+    const address = sourceAddressTowards(to);
+    cache.set(to, { at: Date.now(), address });
+    return address;
+  };
+};
