@@ -71,13 +71,17 @@ export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => 
   // prepare their statements at the first packets.
   await perfdhcpRuns(options, 100 * options.ports.length, 2);
   for (const rate of options.rates) {
-    await options.reset();
-    const runs = await perfdhcpRuns(options, rate, options.seconds);
-    const step = stepOf(rate, options.seconds, runs);
-    steps.push(step);
-    options.onStep(step);
-    if (step.dropRatio < 0.01) maxRate = Math.max(maxRate, step.achieved);
-    else break;
+    // A step that loses 1% or more is run once more before it counts: on a
+    // 2-core machine one checkpoint or autovacuum pass can spoil a step.
+    let step: RateStep | undefined;
+    for (let attempt = 0; attempt < 2 && (!step || step.dropRatio >= 0.01); attempt++) {
+      await options.reset();
+      step = stepOf(rate, options.seconds, await perfdhcpRuns(options, rate, options.seconds));
+      steps.push(step);
+      options.onStep(step);
+    }
+    if (step!.dropRatio >= 0.01) break;
+    maxRate = Math.max(maxRate, step!.achieved);
   }
   return { servers: options.ports.length, steps, maxRate };
 };
