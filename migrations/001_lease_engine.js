@@ -198,6 +198,8 @@ export const up = (pgm) => {
   pgm.sql(`
     revoke execute on all functions in schema dhcpg from public;
     grant execute on all functions in schema dhcpg to dhcpg_frontend;
+    -- The views call these for readable columns; whoever may read the views may call them.
+    grant execute on function dhcpg.hw_text(bytea), dhcpg.state_text(dhcpg.lease_state, timestamptz) to public;
   `);
 };
 

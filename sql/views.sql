@@ -1,6 +1,20 @@
 -- Views for operators: readable columns, one row per lease. Front-ends never
 -- read them. Rows of never-used addresses are left out.
 
+-- What a lease is doing now: an offer, binding or probation whose time is up
+-- reads as 'expired' (the row itself changes only when the address is reused).
+create or replace function dhcpg.state_text(state dhcpg.lease_state, expires_at timestamptz)
+returns text
+language sql
+stable
+as $$
+  select case
+    when state_text.state in ('offered', 'bound', 'declined') and state_text.expires_at > now() then state_text.state::text
+    when state_text.state = 'released' then 'released'
+    else 'expired'
+  end
+$$;
+
 create or replace view dhcpg.leases4 as
 select
   l.address,
@@ -8,11 +22,7 @@ select
   encode(l.client_id, 'hex') as client_id,
   s.prefix as subnet,
   l.subnet_id,
-  case
-    when l.state in ('offered', 'bound', 'declined') and l.expires_at > now() then l.state::text
-    when l.state = 'released' then 'released'
-    else 'expired'
-  end as state,
+  dhcpg.state_text(l.state, l.expires_at) as state,
   l.expires_at,
   l.hostname,
   l.reservation_id is not null as reserved,
@@ -30,11 +40,7 @@ select
   dhcpg.hw_text(l.hw_address) as hwaddr,
   s.prefix as subnet,
   l.subnet_id,
-  case
-    when l.state in ('offered', 'bound', 'declined') and l.expires_at > now() then l.state::text
-    when l.state = 'released' then 'released'
-    else 'expired'
-  end as state,
+  dhcpg.state_text(l.state, l.expires_at) as state,
   l.expires_at,
   l.hostname,
   l.updated_at

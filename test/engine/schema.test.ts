@@ -77,3 +77,25 @@ t.test('the front-end role may call the functions and read nothing else', async 
   await t.rejects(fe.query(`update dhcpg.lease4 set state = 'free'`), /permission denied/);
   await t.rejects(fe.query(`select * from dhcpg.leases4`), /permission denied/);
 });
+
+t.test('an operator role with select on the views reads them', async (t) => {
+  const { db, url } = await testDatabase(t);
+  await applyConfig4(db, readDhcp4(smallLan()).config);
+  const role = `dhcpg_op_${process.pid}`;
+  await admin(`do $$ begin create role ${role} login password 'op'; exception when duplicate_object then null; end $$`);
+  t.teardown(() => admin(`drop role if exists ${role}`));
+  await db.query('grant-usage', `grant usage on schema dhcpg to ${role}`);
+  await db.query('grant-select', `grant select on dhcpg.leases4, dhcpg.pool_stats to ${role}`);
+  const u = new URL(url);
+  u.username = role;
+  u.password = 'op';
+  const op = new pg.Client({ connectionString: u.toString() });
+  await op.connect();
+  t.teardown(() => op.end());
+  await db.query('bind', `select * from dhcpg.discover4(1::smallint, '\\x020000000001'::bytea, null, '192.0.2.1'::inet, '192.0.2.1'::inet, null, null, null, null)`);
+  const { rows } = await op.query(`select address, hwaddr, state from dhcpg.leases4`);
+  t.same(rows, [{ address: '192.0.2.10', hwaddr: '02:00:00:00:00:01', state: 'offered' }]);
+  t.equal((await op.query(`select total from dhcpg.pool_stats`)).rows[0].total, 10);
+  await db.query('revoke-select', `revoke select on dhcpg.leases4, dhcpg.pool_stats from ${role}`);
+  await db.query('revoke-usage', `revoke usage on schema dhcpg from ${role}`);
+});
