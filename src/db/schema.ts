@@ -7,7 +7,7 @@ import type { Db } from './pool.ts';
 /** The schema version this code was built for: dhcpg.schema_version() must say the same. */
 export const SCHEMA_VERSION = 1;
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 const MIGRATIONS_TABLE = 'dhcpg_migrations';
 
 export class SchemaMismatch extends Error {}
@@ -33,26 +33,6 @@ export const migrate = async (
     log,
     logger: { debug: () => {}, info: log, warn: log, error: log },
   });
-
-export interface MigrationStatus {
-  applied: string[];
-  pending: string[];
-}
-
-export const migrationStatus = async (url: string | undefined): Promise<MigrationStatus> => {
-  const pending = await runner({
-    databaseUrl: url ?? {},
-    dir: MIGRATIONS_DIR,
-    ignorePattern: '(\\..*)|(install-sql-files\\.js)',
-    migrationsTable: MIGRATIONS_TABLE,
-    direction: 'up',
-    count: Infinity,
-    dryRun: true,
-    noLock: true,
-    logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-  });
-  return { applied: [], pending: pending.map((m) => m.name) };
-};
 
 /** Refuses to go on against a database whose schema this code was not built for. */
 export const checkSchema = async (db: Db): Promise<void> => {

@@ -1,0 +1,69 @@
+// The dhcpg command line, run as an operator would, against a test database.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { testDatabase } from './helpers/db.ts';
+
+const CLI = fileURLToPath(new URL('../bin/dhcpg.js', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/kea-dhcp4.json', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const dhcpg = (url: string, ...args: string[]): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+
+t.test('migrate status, config apply / show, leases, stats', async (t) => {
+  const { url, db } = await testDatabase(t);
+  const status = await dhcpg(url, 'migrate', 'status');
+  t.equal(status.code, 0);
+  t.match(status.stdout, /applied {2}001_lease_engine/);
+
+  const dry = await dhcpg(url, 'config', 'apply', FIXTURE, '--dry-run');
+  t.equal(dry.code, 0, dry.stderr);
+  t.match(dry.stdout, /dry run, nothing written: would apply 3 subnets, 3 pools, 3 reservations; 254 addresses added/);
+  t.match(dry.stderr, /warning: Dhcp4\.lease-database: ignored/);
+  t.equal((await dhcpg(url, 'config', 'show')).stdout.trim(), '{}', 'dry run wrote nothing');
+
+  const applied = await dhcpg(url, 'config', 'apply', FIXTURE);
+  t.equal(applied.code, 0, applied.stderr);
+  t.match(applied.stdout, /applied \(serial 1\): 3 subnets/);
+  const shown = JSON.parse((await dhcpg(url, 'config', 'show')).stdout);
+  t.same(shown.Dhcp4.subnet4[0].id, 1);
+
+  await db.query('bind', `select * from dhcpg.request4(1::smallint, '\\x1a1b1c1d1e1f'::bytea, null, '192.0.2.1'::inet, null, null, 'selecting', '192.0.2.201'::inet, null, 'printer')`);
+  const leases = await dhcpg(url, 'leases', '--json', '--state', 'bound');
+  t.match(JSON.parse(leases.stdout.trim()), { address: '192.0.2.201', hwaddr: '1a:1b:1c:1d:1e:1f', state: 'bound', hostname: 'printer' });
+  t.match((await dhcpg(url, 'leases', '--mac', '1A-1B-1C-1D-1E-1F')).stdout, /192\.0\.2\.201 +1a:1b:1c:1d:1e:1f .* bound/);
+  t.match((await dhcpg(url, 'leases', '--state', 'weird')).stderr, /unknown state "weird"/);
+
+  const stats = JSON.parse((await dhcpg(url, 'stats', '--json')).stdout);
+  t.match(stats[0], { subnet_id: 1, pool: '192.0.2.100 - 192.0.2.199', total: 100, free: 99, reserved: 1 });
+  t.match((await dhcpg(url, 'stats')).stdout, /subnet-id +subnet +pool +total/);
+});
+
+t.test('an invalid file exits 2 naming each problem; a wrong schema exits 3', async (t) => {
+  const { url, db } = await testDatabase(t);
+  const dir = mkdtempSync(join(tmpdir(), 'dhcpg-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, '{ "Dhcp4": { "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24", "pool": [] } ], "bogus": true } }');
+  const invalid = await dhcpg(url, 'config', 'apply', bad);
+  t.equal(invalid.code, 2);
+  t.match(invalid.stderr, /Dhcp4\.bogus: not supported/);
+  t.match(invalid.stderr, /Dhcp4\.subnet4\[0\]\.pool: not supported/);
+
+  await db.query('v', `create or replace function dhcpg.schema_version() returns integer language sql as 'select 99'`);
+  const mismatch = await dhcpg(url, 'stats');
+  t.equal(mismatch.code, 3);
+  t.match(mismatch.stderr, /schema version 99, this dhcpg is built for version 1/);
+});
