@@ -3,6 +3,7 @@
 import { locateDatabase, type DatabaseLocation } from '../db/locate.ts';
 import { connect, type Db, type DbOptions } from '../db/pool.ts';
 import { checkSchema, migrate } from '../db/schema.ts';
+import { findWritable, splitHosts } from '../db/hosts.ts';
 import { log } from '../log.ts';
 
 export interface OpenDatabase {
@@ -10,6 +11,10 @@ export interface OpenDatabase {
   location: DatabaseLocation;
   close(): Promise<void>;
 }
+
+/** A single-host URL for tools that take one (node-pg-migrate): the writable host of a list. */
+export const writableUrl = async (url: string | undefined): Promise<string | undefined> =>
+  url === undefined || splitHosts(url).length === 1 ? url : findWritable(splitHosts(url));
 
 export const openDatabase = async (options: DbOptions = {}): Promise<OpenDatabase> => {
   const location = await locateDatabase();

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { locateDatabase } from '../db/locate.ts';
 import { connect } from '../db/pool.ts';
 import { migrate, MIGRATIONS_DIR, SCHEMA_VERSION } from '../db/schema.ts';
+import { writableUrl } from './database.ts';
 
 export const migrateCommand = async (action: string): Promise<void> => {
   if (!['up', 'down', 'status'].includes(action)) throw new Error(`unknown migrate action "${action}" (up, down or status)`);
@@ -23,7 +24,7 @@ export const migrateCommand = async (action: string): Promise<void> => {
       }
       return;
     }
-    const ran = await migrate(location.url, action as 'up' | 'down');
+    const ran = await migrate(await writableUrl(location.url), action as 'up' | 'down');
     console.log(ran.length === 0 ? 'nothing to migrate' : ran.map((m) => `${action === 'up' ? 'applied' : 'reverted'} ${m.name}`).join('\n'));
   } finally {
     await location.close();

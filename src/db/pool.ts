@@ -1,8 +1,14 @@
-// The only module that talks to node-postgres. Queries carry a name, which is
-// what gets logged (with the duration): never the parameters, they hold client
-// data. Named queries are also prepared once per connection by pg.
+// The only module that talks to node-postgres for queries. Queries carry a
+// name, which is what gets logged (with the duration): never the parameters,
+// they hold client data. Named queries are also prepared once per connection.
+//
+// Given a host list (postgres://h1,h2/db), the pool connects to the writable
+// host, and after an error that a failover explains (connection lost, host now
+// read-only) it drops its connections and looks for the primary again on the
+// next query.
 import pg from 'pg';
 import { log } from '../log.ts';
+import { findWritable, isFailoverError, splitHosts } from './hosts.ts';
 
 // int8 (counts, serials) as JavaScript numbers: every value dhcpg reads fits.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text: string) => Number(text));
@@ -14,6 +20,8 @@ export interface Db {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Connection errors of idle clients end up here instead of crashing the process. */
   onError(listener: (error: Error) => void): void;
+  /** The single-host URL in use (undefined: libpq's PG* variables, or not chosen yet). */
+  currentUrl(): string | undefined;
   end(): Promise<void>;
 }
 
@@ -30,28 +38,73 @@ export interface DbOptions {
 }
 
 export const connect = (url: string | undefined, options: DbOptions = {}): Db => {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.max ?? 10,
-    application_name: options.applicationName ?? 'dhcpg',
-    statement_timeout: options.statementTimeout,
-    connectionTimeoutMillis: options.connectionTimeout ?? 5000,
-  });
+  const hosts = url === undefined ? [] : splitHosts(url);
   const errorListeners: ((error: Error) => void)[] = [];
-  pool.on('error', (error) => {
-    if (errorListeners.length === 0) log.warn({ err: error.message }, 'idle database connection failed');
-    for (const listener of errorListeners) listener(error);
-  });
+  let pool: pg.Pool | undefined;
+  let poolUrl: string | undefined;
+  let choosing: Promise<pg.Pool> | undefined;
+
+  const makePool = (connectionString: string | undefined): pg.Pool => {
+    const created = new pg.Pool({
+      connectionString,
+      max: options.max ?? 10,
+      application_name: options.applicationName ?? 'dhcpg',
+      statement_timeout: options.statementTimeout,
+      connectionTimeoutMillis: options.connectionTimeout ?? 5000,
+    });
+    created.on('error', (error) => {
+      if (errorListeners.length === 0) log.warn({ err: error.message }, 'idle database connection failed');
+      for (const listener of errorListeners) listener(error);
+    });
+    return created;
+  };
+
+  const current = (): Promise<pg.Pool> => {
+    if (pool) return Promise.resolve(pool);
+    if (hosts.length <= 1) {
+      pool = makePool(url);
+      poolUrl = url;
+      return Promise.resolve(pool);
+    }
+    choosing ??= findWritable(hosts, options.connectionTimeout ?? 5000)
+      .then((chosen) => {
+        if (poolUrl !== chosen) log.info({ host: new URL(chosen).host }, 'using this PostgreSQL host');
+        pool = makePool(chosen);
+        poolUrl = chosen;
+        return pool;
+      })
+      .finally(() => {
+        choosing = undefined;
+      });
+    return choosing;
+  };
+
+  /** After a failover-like error on a host list: look for the primary again. */
+  const reconsider = (failed: pg.Pool, error: unknown) => {
+    if (hosts.length <= 1 || pool !== failed || !isFailoverError(error)) return;
+    pool = undefined;
+    failed.end().catch(() => {});
+  };
 
   return {
     async query<Row extends object>(name: string, text: string, values: unknown[] = []) {
       const started = performance.now();
-      const result = await pool.query<Row>({ name, text, values });
-      log.debug({ query: name, ms: +(performance.now() - started).toFixed(2) }, 'query');
-      return result.rows;
+      const using = await current();
+      try {
+        const result = await using.query<Row>({ name, text, values });
+        log.debug({ query: name, ms: +(performance.now() - started).toFixed(2) }, 'query');
+        return result.rows;
+      } catch (error) {
+        reconsider(using, error);
+        throw error;
+      }
     },
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const using = await current();
+      const client = await using.connect().catch((error: unknown) => {
+        reconsider(using, error);
+        throw error;
+      });
       try {
         await client.query('begin');
         const value = await fn({
@@ -62,6 +115,7 @@ export const connect = (url: string | undefined, options: DbOptions = {}): Db =>
         return value;
       } catch (error) {
         await client.query('rollback').catch(() => {});
+        reconsider(using, error);
         throw error;
       } finally {
         client.release();
@@ -70,6 +124,10 @@ export const connect = (url: string | undefined, options: DbOptions = {}): Db =>
     onError: (listener) => {
       errorListeners.push(listener);
     },
-    end: () => pool.end(),
+    currentUrl: () => poolUrl,
+    end: async () => {
+      await choosing?.catch(() => {});
+      await pool?.end();
+    },
   };
 };

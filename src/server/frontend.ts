@@ -93,6 +93,31 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     log.info({ serial: config.serial, subnets: config.subnets.size }, 'configuration loaded');
   };
 
+  // NOTIFY arrives on a connection of its own, to the host the pool uses.
+  let listener: ConfigListener | undefined;
+  let listenerUrl: string | undefined;
+  const startListener = async () => {
+    while (!closing && !listener) {
+      listenerUrl = db.currentUrl() ?? options.url;
+      try {
+        listener = await listenForConfig(listenerUrl, () => {
+          if (databaseUp) reload().catch((error: Error) => log.warn({ err: error.message }, 'configuration reload failed'));
+        });
+      } catch (error) {
+        log.warn({ err: (error as Error).message }, 'configuration listener could not connect; retrying');
+        await sleep(1000);
+      }
+    }
+  };
+  /** After a failover the pool may be on another host: the listener follows it. */
+  const followHost = async () => {
+    if (!listener || (db.currentUrl() ?? options.url) === listenerUrl) return;
+    const old = listener;
+    listener = undefined;
+    await old.close().catch(() => {});
+    void startListener();
+  };
+
   /** Until the database answers again: probe with backoff, then reload everything. */
   const recover = (): Promise<void> => {
     recovering ??= (async () => {
@@ -104,6 +129,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
           await reload();
           databaseUp = true;
           setReady();
+          await followHost();
           if (attempt > 0) log.info('database reachable again: ready');
           return;
         } catch (error) {
@@ -120,21 +146,8 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   // The schema must be the one this code knows before anything else.
   await checkSchema(db);
   await recover();
-
-  let listener: ConfigListener | undefined;
-  const startListener = async () => {
-    while (!closing && !listener) {
-      try {
-        listener = await listenForConfig(options.url, () => {
-          if (databaseUp) reload().catch((error: Error) => log.warn({ err: error.message }, 'configuration reload failed'));
-        });
-      } catch (error) {
-        log.warn({ err: (error as Error).message }, 'configuration listener could not connect; retrying');
-        await sleep(1000);
-      }
-    }
-  };
   void startListener();
+
 
   const local = { addresses: localAddresses(), at: Date.now() };
   const handle = createHandler({

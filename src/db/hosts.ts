@@ -1,0 +1,40 @@
+// libpq-style host lists (postgres://user@h1:5432,h2:5432/db): node-postgres
+// takes one host, so dhcpg splits the list and connects to the first host
+// that answers and is not a standby; after a failover it looks again.
+import pg from 'pg';
+
+/** One URL per host of the list; a single-host URL comes back as it is. */
+export const splitHosts = (url: string): string[] => {
+  const match = /^(postgres(?:ql)?:\/\/)([^@/]*@)?([^/?#]*)(.*)$/.exec(url);
+  if (!match || !match[3]!.includes(',')) return [url];
+  return match[3]!.split(',').map((host) => `${match[1]}${match[2] ?? ''}${host}${match[4]}`);
+};
+
+/** The first host of the list that accepts writes (pg_is_in_recovery() false). */
+export const findWritable = async (urls: string[], timeoutMs = 2000): Promise<string> => {
+  const tried: string[] = [];
+  for (const url of urls) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ standby: boolean }>('select pg_is_in_recovery() as standby');
+      if (!rows[0]!.standby) return url;
+      tried.push(`${new URL(url).host}: standby`);
+    } catch (error) {
+      tried.push(`${new URL(url).host}: ${(error as Error).message}`);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  throw new Error(`no writable PostgreSQL among the hosts (${tried.join('; ')})`);
+};
+
+/** Errors after which another host of the list may be the primary now. */
+export const isFailoverError = (error: unknown): boolean => {
+  const code = (error as { code?: string }).code ?? '';
+  return code.startsWith('08') // connection exception
+    || code === '25006' // read-only transaction: this host was demoted to standby
+    || ['57P01', '57P02', '57P03'].includes(code) // administrator / crash shutdown, cannot connect now
+    || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)
+    || /Connection terminated|connection timeout/i.test((error as Error).message ?? '');
+};
