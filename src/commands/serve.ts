@@ -10,6 +10,7 @@ export interface ServeOptions {
   port: string;
   address?: string;
   http?: string;
+  dbConnections?: string;
   allowUnsupported?: boolean;
 }
 
@@ -22,6 +23,10 @@ const parseHttp = (text: string): { host: string; port: number } => {
 export const serveCommand = async (options: ServeOptions): Promise<void> => {
   if ((options.interface?.length ?? 0) > 1) {
     throw new Error('one --interface per front-end: run a front-end for each directly attached LAN (relayed networks need none)');
+  }
+  const dbConnections = options.dbConnections === undefined ? undefined : Number(options.dbConnections);
+  if (dbConnections !== undefined && !(Number.isInteger(dbConnections) && dbConnections > 0)) {
+    throw new Error(`--db-connections wants a positive integer, not "${options.dbConnections}"`);
   }
   const open = await openDatabase({ max: 2 });
   try {
@@ -41,6 +46,7 @@ export const serveCommand = async (options: ServeOptions): Promise<void> => {
     address: options.address,
     interface: options.interface?.[0],
     http: options.http ? parseHttp(options.http) : undefined,
+    dbConnections,
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
