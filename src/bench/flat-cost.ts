@@ -48,7 +48,7 @@ export const measureFlatCost = async (
         await applyConfig4(db, readDhcp4({ subnet4: [] }).config);
         await applyConfig4(db, readDhcp4(poolConfig(size)).config);
         if (utilisation > 0) await fill(db, utilisation);
-        await db.query('bench-vacuum', 'vacuum analyze dhcpg.lease4');
+        await db.query('bench-vacuum-analyze', 'vacuum analyze dhcpg.lease4');
         const times: number[] = [];
         for (let i = 0; i < samples; i++) {
           const hw = Buffer.alloc(6);

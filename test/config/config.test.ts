@@ -75,7 +75,7 @@ t.test('apply, re-apply and show', async (t) => {
   // 100 + 91 + 63 pool addresses (198.51.100.128 is its subnet's network
   // address), and the reserved 192.0.2.201 outside the pool.
   t.match(summary, { subnets: 3, pools: 3, reservations: 3, addedAddresses: 254, strandedLeases: 0 });
-  const [count] = await db.query<{ n: number }>('n', `select count(*) as n from dhcpg.lease4`);
+  const [count] = await db.query<{ n: number }>('n1', `select count(*) as n from dhcpg.lease4`);
   t.equal(count?.n, 255);
   t.same(await appliedConfig4(db), JSON.parse(JSON.stringify(config.source)));
 
@@ -104,7 +104,7 @@ t.test('dry run writes nothing; a failing apply writes nothing', async (t) => {
   const { db } = await testDatabase(t);
   const config = readConfigFile(FIXTURE).dhcp4!;
   t.match(await applyConfig4(db, config, { dryRun: true }), { dryRun: true, addedAddresses: 254 });
-  const count = async () => (await db.query<{ n: number }>('n', `select (select count(*) from dhcpg.lease4) + (select count(*) from dhcpg.subnet4) as n`))[0]?.n;
+  const count = async () => (await db.query<{ n: number }>('n2', `select (select count(*) from dhcpg.lease4) + (select count(*) from dhcpg.subnet4) as n`))[0]?.n;
   t.equal(await count(), 0);
   // A reservation whose address is another reservation's, slipped past the
   // checks, fails on the database's unique index: nothing is kept.

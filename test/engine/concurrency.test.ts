@@ -136,7 +136,7 @@ t.test('one client\'s DISCOVER and REQUEST arriving on many connections at once'
   const acks = await Promise.all(clients.map((c, i) =>
     Promise.all(Array.from({ length: 8 }, () => f.engine.request(c, RELAYED, 'selecting', offers[i]![0]!.address!, { now: T(1) })))));
   t.ok(acks.flat().every((a) => a.action === 'ack'), 'every copy ACKed');
-  const [rows] = await f.db.query<{ leases: number; clients: number }>('c',
+  const [rows] = await f.db.query<{ leases: number; clients: number }>('c1',
     `select count(*) as leases, count(distinct client_key) as clients from dhcpg.lease4 where state = 'bound'`);
   t.same(rows, { leases: 40, clients: 40 }, 'one lease per client');
 
@@ -148,7 +148,7 @@ t.test('one client\'s DISCOVER and REQUEST arriving on many connections at once'
     f.engine.request(c, RELAYED, 'selecting', `192.0.2.${60 + i}`, { now: T(5000) }),
     f.engine.discover(c, RELAYED, { now: T(5000) }),
   ])));
-  const [after] = await f.db.query<{ twice: number }>('c',
+  const [after] = await f.db.query<{ twice: number }>('c2',
     `select count(*) as twice from (select 1 from dhcpg.lease4 where client_key is not null group by subnet_id, client_key having count(*) > 1) d`);
   t.equal(after?.twice, 0);
 });

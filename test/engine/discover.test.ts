@@ -7,7 +7,7 @@ t.test('a new client is offered the first never-used address, held for offer-lif
   const { engine, db } = await engineFixture(t, smallLan());
   const offer = await engine.discover(client(1), RELAYED, { now: T(0) });
   t.match(offer, { action: 'offer', reason: 'new', address: '192.0.2.10', subnet_id: 1, valid_lifetime: 3600 });
-  const [row] = await db.query<{ state: string; expires_at: Date }>('r', `select state, expires_at from dhcpg.lease4 where address = '192.0.2.10'`);
+  const [row] = await db.query<{ state: string; expires_at: Date }>('r1', `select state, expires_at from dhcpg.lease4 where address = '192.0.2.10'`);
   t.equal(row?.state, 'offered');
   t.same(row?.expires_at, T(30));
   // Another client does not get the offered address...
@@ -53,7 +53,7 @@ t.test('a bound client that sends DISCOVER is offered its lease unchanged', asyn
   const offer = await engine.discover(c, RELAYED, { now: T(0) });
   await engine.request(c, RELAYED, 'selecting', offer.address!, { now: T(0) });
   t.match(await engine.discover(c, RELAYED, { now: T(100) }), { action: 'offer', address: offer.address, reason: 'current' });
-  const [row] = await db.query<{ state: string; expires_at: Date }>('r', `select state, expires_at from dhcpg.lease4 where address = $1`, [offer.address]);
+  const [row] = await db.query<{ state: string; expires_at: Date }>('r2', `select state, expires_at from dhcpg.lease4 where address = $1`, [offer.address]);
   t.equal(row?.state, 'bound');
   t.same(row?.expires_at, T(3600));
 });
@@ -61,7 +61,7 @@ t.test('a bound client that sends DISCOVER is offered its lease unchanged', asyn
 t.test('rapid commit binds at once', async (t) => {
   const { engine, db } = await engineFixture(t, smallLan());
   t.match(await engine.discover(client(1), RELAYED, { rapidCommit: true, now: T(0) }), { action: 'ack', address: '192.0.2.10' });
-  const [row] = await db.query<{ state: string; expires_at: Date }>('r', `select state, expires_at from dhcpg.lease4 where address = '192.0.2.10'`);
+  const [row] = await db.query<{ state: string; expires_at: Date }>('r1', `select state, expires_at from dhcpg.lease4 where address = '192.0.2.10'`);
   t.equal(row?.state, 'bound');
   t.same(row?.expires_at, T(3600));
 });

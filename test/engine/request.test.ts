@@ -15,7 +15,7 @@ t.test('selecting', async (t) => {
   const offer = await f.engine.discover(c, RELAYED, { now: T(0) });
   t.match(await f.engine.request(c, RELAYED, 'selecting', offer.address!, { now: T(1), hostname: 'pc1' }),
     { action: 'ack', address: offer.address, valid_lifetime: 3600, hostname: 'pc1' });
-  const [row] = await f.db.query<{ state: string; expires_at: Date; hostname: string }>('r',
+  const [row] = await f.db.query<{ state: string; expires_at: Date; hostname: string }>('r1',
     `select state, expires_at, hostname from dhcpg.lease4 where address = $1`, [offer.address]);
   t.match(row, { state: 'bound', hostname: 'pc1' });
   t.same(row?.expires_at, T(3601));
@@ -69,7 +69,7 @@ for (const kind of ['renewing', 'rebinding'] as const) {
     const { c, address } = await bind(f, 1);
     const renewed = await f.engine.request(c, { selector: address }, kind, address, { now: T(1800) });
     t.match(renewed, { action: 'ack', address });
-    const [row] = await f.db.query<{ expires_at: Date }>('r', `select expires_at from dhcpg.lease4 where address = $1`, [address]);
+    const [row] = await f.db.query<{ expires_at: Date }>('r2', `select expires_at from dhcpg.lease4 where address = $1`, [address]);
     t.same(row?.expires_at, T(1800 + 3600));
     // Expired, still free: granted again.
     t.match(await f.engine.request(c, { selector: address }, kind, address, { now: T(20000) }), { action: 'ack' });

@@ -301,3 +301,21 @@ const waitReady = async (frontend: DhcpgFrontend): Promise<void> => {
     await delay(POLL_MS);
   }
 };
+
+/** Lease timers short enough for a test to watch renewing and rebinding happen. */
+export const SHORT_LEASE = { valid: 12, renew: 3, rebind: 6 } as const;
+
+/** The LAN 192.0.2.0/24 on lan0 with SHORT_LEASE timers and the given shared server identifier. */
+export const shortLeaseLan = (serverId: string) => ({
+  'valid-lifetime': SHORT_LEASE.valid,
+  'renew-timer': SHORT_LEASE.renew,
+  'rebind-timer': SHORT_LEASE.rebind,
+  'option-data': [{ name: 'dhcp-server-identifier', data: serverId }],
+  subnet4: [{
+    id: 1,
+    subnet: '192.0.2.0/24',
+    interface: 'lan0',
+    pools: [{ pool: '192.0.2.100 - 192.0.2.199' }],
+    'option-data': [{ name: 'routers', data: '192.0.2.1' }],
+  }],
+});

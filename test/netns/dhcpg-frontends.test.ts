@@ -11,28 +11,14 @@
 // last 30 s), far beyond these tests' time.
 import t from 'tap';
 import { CLIENT_KINDS, clientAvailable, type ClientKind, type ClientLease, type DhcpClient } from '../helpers/dhcp-clients.ts';
-import { Lab, macOf, metricValue, type DhcpgFrontend } from '../helpers/dhcpg-netns.ts';
+import { Lab, macOf, metricValue, type DhcpgFrontend, SHORT_LEASE, shortLeaseLan } from '../helpers/dhcpg-netns.ts';
 import { netnsAvailable } from '../helpers/netns.ts';
 
 const OBTAIN_MS = 15_000;
 const SHARED_SERVER_ID = '192.0.2.2';
-const VALID = 12;
-const RENEW = 3;
-const REBIND = 6;
+const { valid: VALID, renew: RENEW, rebind: REBIND } = SHORT_LEASE;
 
-const CONFIG = {
-  'valid-lifetime': VALID,
-  'renew-timer': RENEW,
-  'rebind-timer': REBIND,
-  'option-data': [{ name: 'dhcp-server-identifier', data: SHARED_SERVER_ID }],
-  subnet4: [{
-    id: 1,
-    subnet: '192.0.2.0/24',
-    interface: 'lan0',
-    pools: [{ pool: '192.0.2.100 - 192.0.2.199' }],
-    'option-data': [{ name: 'routers', data: '192.0.2.1' }],
-  }],
-};
+const CONFIG = shortLeaseLan(SHARED_SERVER_ID);
 
 const availability = await netnsAvailable();
 const noNetns = availability.ok ? false : availability.reason;

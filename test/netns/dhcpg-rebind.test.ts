@@ -8,30 +8,16 @@
 // 122 s, rebinding only in its last 30 s, far beyond this test's time.
 import t from 'tap';
 import { clientAvailable, type ClientKind } from '../helpers/dhcp-clients.ts';
-import { addressesOn, Lab, macOf } from '../helpers/dhcpg-netns.ts';
+import { addressesOn, Lab, macOf, SHORT_LEASE, shortLeaseLan } from '../helpers/dhcpg-netns.ts';
 import { netnsAvailable } from '../helpers/netns.ts';
 
 const OBTAIN_MS = 15_000;
 const UNOWNED_SERVER_ID = '192.0.2.254';
-const VALID = 12;
-const RENEW = 3;
-const REBIND = 6;
+const { valid: VALID, rebind: REBIND } = SHORT_LEASE;
 /** Slack for a client's timer and the hook's bookkeeping. */
 const TIMER_SLACK_MS = 500;
 
-const CONFIG = {
-  'valid-lifetime': VALID,
-  'renew-timer': RENEW,
-  'rebind-timer': REBIND,
-  'option-data': [{ name: 'dhcp-server-identifier', data: UNOWNED_SERVER_ID }],
-  subnet4: [{
-    id: 1,
-    subnet: '192.0.2.0/24',
-    interface: 'lan0',
-    pools: [{ pool: '192.0.2.100 - 192.0.2.199' }],
-    'option-data': [{ name: 'routers', data: '192.0.2.1' }],
-  }],
-};
+const CONFIG = shortLeaseLan(UNOWNED_SERVER_ID);
 
 const availability = await netnsAvailable();
 const noNetns = availability.ok ? false : availability.reason;

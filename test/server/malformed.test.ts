@@ -52,7 +52,7 @@ t.test('each kind of malformed packet is dropped with its reason, writing nothin
     t.equal(outcome.drop, reason, name);
     t.notOk(outcome.reply, `${name}: no reply`);
   }
-  const [row] = await f.db.query<{ n: number }>('n', `select count(*) as n from dhcpg.lease4 where state <> 'free'`);
+  const [row] = await f.db.query<{ n: number }>('n1', `select count(*) as n from dhcpg.lease4 where state <> 'free'`);
   t.equal(row?.n, 0, 'nothing written');
 });
 
@@ -82,7 +82,7 @@ t.test('a seeded fuzz loop of 100k inputs through the handler: no throw, no repl
   t.ok(reasons.size >= 5, 'several drop reasons seen');
   t.ok(answered < 10_000, `${answered} mutated-but-valid packets answered`);
   // Whatever was answered is consistent: no address held twice, nothing outside the pool.
-  const [row] = await f.db.query<{ twice: number }>('n',
+  const [row] = await f.db.query<{ twice: number }>('n2',
     `select count(*) as twice from (select 1 from dhcpg.lease4 where client_key is not null group by subnet_id, client_key having count(*) > 1) d`);
   t.equal(row?.twice, 0);
 });
