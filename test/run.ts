@@ -4,38 +4,11 @@
 // (test/helpers/db.ts). Arguments are passed to tap (e.g. a test file).
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/schema.ts';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-
-const withDatabase = (url: string, database: string): string => {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-};
-
-const adminQuery = async (url: string, sql: string): Promise<void> => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-};
+import { adminQuery, freePort, withDatabaseName } from '../src/db/admin.ts';
 
 let embedded: EmbeddedServer | undefined;
 let scratch: string | undefined;
@@ -58,7 +31,7 @@ const template = `dhcpg_template_${process.pid}`;
 let exitCode = 1;
 try {
   await adminQuery(adminUrl, `create database ${template}`);
-  await migrate(withDatabase(adminUrl, template), 'up');
+  await migrate(withDatabaseName(adminUrl, template), 'up');
   const tap = spawn('npx', ['tap', ...process.argv.slice(2)], {
     stdio: 'inherit',
     // Quiet logs unless asked for: one line per lease grant drowns the TAP output.

@@ -2,12 +2,11 @@
 // the bench's own, dropped afterwards), else a fresh embedded cluster with
 // PostgreSQL's default durability settings, so commits cost what they cost.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { startEmbedded } from '../db/embedded.ts';
 import { migrate } from '../db/schema.ts';
+import { adminQuery, freePort, withDatabaseName } from '../db/admin.ts';
 
 export interface BenchDatabase {
   /** Server-level URL (the "postgres" database). */
@@ -17,32 +16,6 @@ export interface BenchDatabase {
   drop(name: string): Promise<void>;
   close(): Promise<void>;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-
-const adminQuery = async (url: string, sql: string) => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-};
-
-export const withDatabaseName = (url: string, name: string): string => {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-};
 
 export const openBenchDatabase = async (): Promise<BenchDatabase> => {
   let stop = async () => {};
@@ -83,4 +56,3 @@ export const openBenchDatabase = async (): Promise<BenchDatabase> => {
   };
 };
 
-export { adminQuery };

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { applyConfig4 } from '../config/apply.ts';
 import { readDhcp4 } from '../config/dhcp4.ts';
 import { connect, type Db } from '../db/pool.ts';
-import { adminQuery, openBenchDatabase, withDatabaseName } from '../bench/database.ts';
+import { openBenchDatabase } from '../bench/database.ts';
+import { adminQuery, withDatabaseName } from '../db/admin.ts';
 import { measureClaims } from '../bench/engine-claims.ts';
 import { measureFlatCost } from '../bench/flat-cost.ts';
 import { measureIterative } from '../bench/iterative.ts';
@@ -49,7 +50,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
   const stepSeconds = quick ? 3 : 8;
   const bench = await openBenchDatabase();
   try {
-    const [version] = await adminQuery(bench.adminUrl, 'show server_version') as { server_version: string }[];
+    const [version] = await adminQuery<{ server_version: string }>(bench.adminUrl, 'show server_version');
     const results: BenchResults = {
       startedAt: new Date().toISOString(),
       command: `dhcpg bench${quick ? ' --quick' : ''}`,

@@ -5,25 +5,12 @@ import pg from 'pg';
 import { checkSchema, migrate, SchemaMismatch, SCHEMA_VERSION } from '../../src/db/schema.ts';
 import { connect } from '../../src/db/pool.ts';
 import { testDatabase } from '../helpers/db.ts';
+import { adminQuery, withDatabaseName } from '../../src/db/admin.ts';
 import { client, RELAYED, smallLan } from '../helpers/engine.ts';
 import { applyConfig4 } from '../../src/config/apply.ts';
 import { readDhcp4 } from '../../src/config/dhcp4.ts';
 
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: process.env.DHCPG_TEST_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
-
-const withDb = (url: string, name: string) => {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
+const admin = (sql: string) => adminQuery(process.env.DHCPG_TEST_ADMIN_URL!, sql);
 
 t.test('a database with another schema version is refused, naming both', async (t) => {
   const { db } = await testDatabase(t);
@@ -36,7 +23,7 @@ t.test('a database with another schema version is refused, naming both', async (
 t.test('an unmigrated database is refused', async (t) => {
   const name = `dhcpg_empty_${process.pid}`;
   await admin(`create database ${name}`);
-  const db = connect(withDb(process.env.DHCPG_TEST_ADMIN_URL!, name));
+  const db = connect(withDatabaseName(process.env.DHCPG_TEST_ADMIN_URL!, name));
   t.teardown(async () => {
     await db.end();
     await admin(`drop database ${name} with (force)`);
@@ -47,7 +34,7 @@ t.test('an unmigrated database is refused', async (t) => {
 t.test('20 concurrent migrations of one database all succeed; down and up again', async (t) => {
   const name = `dhcpg_migr_${process.pid}`;
   await admin(`create database ${name}`);
-  const url = withDb(process.env.DHCPG_TEST_ADMIN_URL!, name);
+  const url = withDatabaseName(process.env.DHCPG_TEST_ADMIN_URL!, name);
   t.teardown(() => admin(`drop database ${name} with (force)`));
   const runs = await Promise.all(Array.from({ length: 20 }, () => migrate(url, 'up')));
   t.equal(runs.filter((ran) => ran.length > 0).length, 1, 'one run applied, the others found nothing to do');

@@ -1,8 +1,8 @@
 // A fresh, migrated database for one test file: cloned from the template that
 // test/run.ts migrated, dropped when the test ends.
 import type { Test } from 'tap';
-import pg from 'pg';
 import { connect, type Db } from '../../src/db/pool.ts';
+import { adminQuery, withDatabaseName } from '../../src/db/admin.ts';
 
 export interface TestDatabase {
   /** Connection string of the clone. */
@@ -19,25 +19,16 @@ const adminUrl = (): string => {
   return url;
 };
 
-const admin = async (sql: string): Promise<void> => {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-};
+const admin = (sql: string) => adminQuery(adminUrl(), sql);
 
 export const testDatabase = async (t: Test, options: { max?: number } = {}): Promise<TestDatabase> => {
   const name = `dhcpg_t${process.pid}_${++clones}`;
   await admin(`create database ${name} template ${process.env.DHCPG_TEST_TEMPLATE}`);
-  const url = new URL(adminUrl());
-  url.pathname = `/${name}`;
-  const db = connect(url.toString(), { max: options.max ?? 20, applicationName: 'dhcpg-test' });
+  const url = withDatabaseName(adminUrl(), name);
+  const db = connect(url, { max: options.max ?? 20, applicationName: 'dhcpg-test' });
   t.teardown(async () => {
     await db.end();
     await admin(`drop database if exists ${name} with (force)`);
   });
-  return { url: url.toString(), db };
+  return { url, db };
 };

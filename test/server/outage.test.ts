@@ -5,9 +5,9 @@ import t from 'tap';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { DHCPACK, DHCPDISCOVER, DHCPREQUEST, messageType } from '../../src/dhcp4/packet.ts';
 import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.ts';
+import { freePort } from '../../src/db/admin.ts';
 import { migrate } from '../../src/db/schema.ts';
 import { connect } from '../../src/db/pool.ts';
 import { applyConfig4 } from '../../src/config/apply.ts';
@@ -17,13 +17,6 @@ import { clientMessage, openRelay } from '../helpers/dhcp-messages.ts';
 
 const RELAY = '127.0.0.1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const freePort = (): Promise<number> => new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const port = (s.address() as { port: number }).port;
-    s.close(() => resolve(port));
-  });
-});
 
 t.test('stop and start PostgreSQL under a serving front-end', { timeout: 120_000 }, async (t) => {
   // A cluster of this test's own, since it is stopped on purpose.
