@@ -178,20 +178,11 @@ export const up = (pgm) => {
     $$;
     grant usage on schema dhcpg to dhcpg_frontend;
   `);
+  // The message functions this migration first installed are 002's now (see there).
   installSqlFiles(pgm, [
-    'schema_version.sql',
     'hw_text.sql',
     'reply4.sql',
-    'client_key4.sql',
     'select_subnet4.sql',
-    'find_reservation4.sql',
-    'choose_lease4.sql',
-    'assign_lease4.sql',
-    'discover4.sql',
-    'request4.sql',
-    'release4.sql',
-    'decline4.sql',
-    'inform4.sql',
     'frontend_config.sql',
     'views.sql',
   ]);

@@ -13,15 +13,14 @@ as $$
   end
 $$;
 
--- Messages of one client are serialised (a transaction-scoped advisory lock
--- keyed on its identity), so the same DISCOVER arriving through several
--- front-ends at once gets one answer. Different clients never wait on each other
--- here except on a 64-bit hash collision.
-create or replace function dhcpg.lock_client(client_key bytea)
-returns void
-language plpgsql
+-- Messages of one client are serialised by a transaction-scoped advisory lock
+-- on this number, so the same DISCOVER arriving through several front-ends at
+-- once gets one answer. Different clients never wait on each other here
+-- except on a 64-bit hash collision.
+create or replace function dhcpg.client_lock_id(client_key bytea)
+returns bigint
+language sql
+immutable
 as $$
-begin
-  perform pg_advisory_xact_lock(hashtextextended(encode(lock_client.client_key, 'base64'), 4));
-end
+  select hashtextextended(encode(client_lock_id.client_key, 'base64'), 4)
 $$;

@@ -5,4 +5,4 @@ create or replace function dhcpg.schema_version()
 returns integer
 language sql
 immutable
-as $$ select 1 $$;
+as $$ select 2 $$;

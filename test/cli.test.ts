@@ -40,7 +40,8 @@ t.test('migrate status, config apply / show, leases, stats', async (t) => {
   const shown = JSON.parse((await dhcpg(url, 'config', 'show')).stdout);
   t.same(shown.Dhcp4.subnet4[0].id, 1);
 
-  await db.query('bind', `select * from dhcpg.request4(1::smallint, '\\x1a1b1c1d1e1f'::bytea, null, '192.0.2.1'::inet, null, null, 'selecting', '192.0.2.201'::inet, null, 'printer')`);
+  await db.query('bind', `select * from dhcpg.handle4('[{"type": "request", "request_kind": "selecting", "hw_type": 1,
+    "hw_address": "\\\\x1a1b1c1d1e1f", "selector": "192.0.2.1", "address": "192.0.2.201", "hostname": "printer"}]')`);
   const leases = await dhcpg(url, 'leases', '--json', '--state', 'bound');
   t.match(JSON.parse(leases.stdout.trim()), { address: '192.0.2.201', hwaddr: '1a:1b:1c:1d:1e:1f', state: 'bound', hostname: 'printer' });
   t.match((await dhcpg(url, 'leases', '--mac', '1A-1B-1C-1D-1E-1F')).stdout, /192\.0\.2\.201 +1a:1b:1c:1d:1e:1f .* bound/);
@@ -65,5 +66,5 @@ t.test('an invalid file exits 2 naming each problem; a wrong schema exits 3', as
   await db.query('v', `create or replace function dhcpg.schema_version() returns integer language sql as 'select 99'`);
   const mismatch = await dhcpg(url, 'stats');
   t.equal(mismatch.code, 3);
-  t.match(mismatch.stderr, /schema version 99, this dhcpg is built for version 1/);
+  t.match(mismatch.stderr, /schema version 99, this dhcpg is built for version 2/);
 });

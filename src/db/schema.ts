@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Db } from './pool.ts';
 
 /** The schema version this code was built for: dhcpg.schema_version() must say the same. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 const MIGRATIONS_TABLE = 'dhcpg_migrations';

@@ -84,10 +84,11 @@ const clientTurns = (): ((data: Buffer) => ClientTurn) => {
 
 export const startFrontend = async (options: FrontendOptions): Promise<Frontend> => {
   const metrics = createMetrics();
-  const db = connect(options.url, { max: options.dbConnections ?? DEFAULT_DB_CONNECTIONS, applicationName: 'dhcpg-frontend', statementTimeout: 2000, connectionTimeout: 2000 });
+  const connections = options.dbConnections ?? DEFAULT_DB_CONNECTIONS;
+  const db = connect(options.url, { max: connections, applicationName: 'dhcpg-frontend', statementTimeout: 2000, connectionTimeout: 2000 });
   // Connection errors of idle clients: the probe below notices the outage.
   db.onError((error) => log.warn({ err: error.message }, 'database connection lost'));
-  const engine = leaseEngine4(db);
+  const engine = leaseEngine4(db, { concurrency: connections, onBatch: (size) => metrics.batchSize.observe(size) });
 
   let config: FrontendConfig | undefined;
   let databaseUp = false;

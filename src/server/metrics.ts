@@ -12,8 +12,12 @@ export const createMetrics = () => {
     drops: new Counter({ name: 'dhcpg_drops_total', help: 'Packets answered with nothing, by reason', labelNames: ['reason'], registers: [registry] }),
     grants: new Counter({ name: 'dhcpg_leases_granted_total', help: 'DHCPACKs that granted a lease', registers: [registry] }),
     dbLatency: new Histogram({
-      name: 'dhcpg_database_seconds', help: 'Time of the one database round trip per message', labelNames: ['call'],
+      name: 'dhcpg_database_seconds', help: 'Time from a message reaching the lease engine to its answer (one round trip, shared by a batch)', labelNames: ['call'],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'dhcpg_database_batch_messages', help: 'Messages per call to the lease engine (what arrived while the previous calls ran)',
+      buckets: [1, 2, 4, 8, 16, 32, 64], registers: [registry],
     }),
     ready: new Gauge({ name: 'dhcpg_ready', help: '1 when the database answers and the configuration is loaded', registers: [registry] }),
     configSerial: new Gauge({ name: 'dhcpg_config_serial', help: 'Serial of the configuration in memory', registers: [registry] }),

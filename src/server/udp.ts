@@ -13,6 +13,8 @@ export interface ListeningSocket {
   interface?: { name: string; address: string };
 }
 
+const RECEIVE_BUFFER_BYTES = 4 << 20;
+
 export const interfaceAddress = (name: string): string => {
   const address = networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address;
   if (!address) throw new Error(`interface ${name} has no IPv4 address`);
@@ -25,7 +27,9 @@ export const localAddresses = (): Set<string> =>
 
 export const openSocket = async (options: { port: number; address: string; interface?: string }): Promise<ListeningSocket> => {
   const lan = options.interface === undefined ? undefined : { name: options.interface, address: interfaceAddress(options.interface) };
-  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  // Clients retransmit in bursts (a power cut ends, a relay restarts): 4 MiB
+  // of queue rather than the kernel's default 208 KiB, up to net.core.rmem_max.
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: RECEIVE_BUFFER_BYTES });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ port: options.port, address: options.address }, () => {

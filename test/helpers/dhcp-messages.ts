@@ -46,7 +46,8 @@ export interface TestRelay {
 }
 
 export const openRelay = async (address = '127.0.0.1'): Promise<TestRelay> => {
-  const socket = dgram.createSocket('udp4');
+  // Replies to a batch of messages come back in a burst: room for all of them.
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
   const waiting = new Map<number, (p: Dhcp4Packet) => void>();
   socket.on('message', (data) => {
     const decoded = decodePacket(data);

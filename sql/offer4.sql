@@ -1,0 +1,137 @@
+-- DHCPDISCOVER (RFC 2131 section 4.3.1) for the discovers of one round of a
+-- batch (see dhcpg.handle4): each gets, in this order, its reserved address,
+-- its current binding, its previous address, the address it asks for
+-- (option 50), or a new one; the answer is an offer that holds the address for
+-- the subnet's offer-lifetime, or with rapid_commit (RFC 4039) an ACK.
+--
+-- Free addresses are claimed with FOR UPDATE SKIP LOCKED, as many per
+-- statement as the round needs: front-ends never wait for each other's
+-- candidates and never pick the same one, so there is nothing to retry. Rows
+-- carrying the round's own identities were locked by the caller, and taken
+-- lists the addresses other messages of the round work on, so no two
+-- messages get one address.
+create or replace function dhcpg.offer4(
+  round  dhcpg.work4[],
+  taken  inet[],
+  now    timestamptz)
+returns dhcpg.decision4[]
+language plpgsql
+as $$
+declare
+  -- (ordinal, address, reason): what each discover was given so far.
+  v_chosen    dhcpg.decision4[];
+  v_taken     inet[];
+  v_subnets   integer[];
+  v_ordinals  integer[];
+  v_subnet_id integer;
+  v_free      inet[];
+begin
+  -- 1. The reserved address, unless another client's lease on it still runs.
+  v_chosen := array(
+    select row(w.ordinal, null, 'reserved', l.address, null, null, null, null)::dhcpg.decision4
+      from unnest(offer4.round) w
+      join dhcpg.lease4 l on l.address = w.reserved_address
+      where w.type = 'discover'
+        and l.subnet_id = any (w.subnets)
+        and (l.client_key = w.client_key or l.expires_at <= offer4.now)
+        and l.address <> all (offer4.taken));
+
+  -- 2 and 3. The current binding, else the previous address; not one reserved
+  -- for someone else, or left without a pool by a configuration change.
+  v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
+  v_chosen := v_chosen || array(
+    select row(w.ordinal, null, c.reason, c.address, null, null, null, null)::dhcpg.decision4
+      from unnest(offer4.round) w
+      cross join lateral (
+        select l.address,
+               case when l.expires_at > offer4.now then 'current' else 'previous' end as reason
+          from dhcpg.lease4 l
+          where l.subnet_id = any (w.subnets)
+            and l.client_key = w.client_key
+            and (l.reservation_id is null or l.reservation_id = w.reservation_id)
+            and (l.pool_id is not null or l.reservation_id is not null)
+            and l.address <> all (v_taken)
+          order by l.expires_at > offer4.now desc, array_position(w.subnets, l.subnet_id)
+          limit 1) c
+      where w.type = 'discover'
+        and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c)));
+
+  -- 4. The address the client asks for, when it is free.
+  v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
+  v_chosen := v_chosen || array(
+    select row(w.ordinal, null, 'requested', l.address, null, null, null, null)::dhcpg.decision4
+      from unnest(offer4.round) w
+      join dhcpg.lease4 l on l.address = w.address
+      where w.type = 'discover'
+        and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c))
+        and l.subnet_id = any (w.subnets)
+        and l.reservation_id is null
+        and l.pool_id is not null
+        and l.expires_at <= offer4.now
+        and l.address <> all (v_taken)
+      for update of l skip locked);
+
+  -- 5. New addresses: never used first, then the longest expired; one index
+  -- range scan per subnet for all the round's clients of that network.
+  v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
+  for v_subnets, v_ordinals in
+    select w.subnets, array_agg(w.ordinal order by w.ordinal)
+      from unnest(offer4.round) w
+      where w.type = 'discover'
+        and cardinality(w.subnets) > 0
+        and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c))
+      group by w.subnets
+  loop
+    foreach v_subnet_id in array v_subnets loop
+      exit when cardinality(v_ordinals) = 0;
+      v_free := array(
+        select l.address
+          from dhcpg.lease4 l
+          where l.subnet_id = v_subnet_id
+            and l.reservation_id is null
+            and l.pool_id is not null
+            and l.expires_at <= offer4.now
+            and l.address <> all (v_taken)
+          order by l.expires_at, l.address
+          limit cardinality(v_ordinals)
+          for update skip locked);
+      v_chosen := v_chosen || array(
+        select row(o.ordinal, null, 'new', f.address, null, null, null, null)::dhcpg.decision4
+          from unnest(v_ordinals) with ordinality o(ordinal, k)
+          join unnest(v_free) with ordinality f(address, k) using (k));
+      v_ordinals := v_ordinals[cardinality(v_free) + 1:];
+    end loop;
+  end loop;
+
+  -- The answers: a client still bound (it lost its state) is offered its
+  -- lease unchanged; anything else is written as an offer or, with rapid
+  -- commit, a binding.
+  return array(
+    select row(
+             w.ordinal,
+             case when w.rapid_commit then 'ack' else 'offer' end,
+             c.reason,
+             l.address,
+             l.subnet_id,
+             coalesce(w.reserved_hostname, w.hostname,
+                      case when l.client_key = w.client_key then l.hostname end),
+             case
+               when w.rapid_commit then 'bound'
+               when l.state = 'bound' and c.reason = 'current' then null
+               else 'offered'
+             end::dhcpg.lease_state,
+             offer4.now + make_interval(secs => case when w.rapid_commit then s.valid_lifetime
+                                                     else s.offer_lifetime end))::dhcpg.decision4
+      from unnest(offer4.round) w
+      join unnest(v_chosen) c on c.ordinal = w.ordinal
+      join dhcpg.lease4 l on l.address = c.address
+      join dhcpg.subnet4 s on s.id = l.subnet_id
+    union all
+    select row(w.ordinal, 'drop',
+               case when cardinality(w.subnets) = 0 then 'no-subnet' else 'pool-exhausted' end,
+               null, w.subnets[1], null, null, null)::dhcpg.decision4
+      from unnest(offer4.round) w
+      where w.type = 'discover'
+        and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c)));
+end
+$$;

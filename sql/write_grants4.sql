@@ -1,0 +1,36 @@
+-- Writes the offers and bindings decided for one round of a batch: each
+-- client's identity comes off any other row of its candidate subnets first,
+-- so the unique index lease4_client (one lease per client per subnet) always
+-- holds. Every row touched is locked by the caller.
+create or replace function dhcpg.write_grants4(
+  round      dhcpg.work4[],
+  decisions  dhcpg.decision4[],
+  now        timestamptz)
+returns void
+language plpgsql
+as $$
+begin
+  update dhcpg.lease4 l
+    set client_key = null
+    from unnest(write_grants4.round) w
+    join unnest(write_grants4.decisions) d using (ordinal)
+    where d.write_state is not null
+      and l.subnet_id = any (w.subnets)
+      and l.client_key = w.client_key
+      and l.address <> d.address;
+
+  update dhcpg.lease4 l
+    set state = d.write_state,
+        client_key = w.client_key,
+        hw_type = w.hw_type,
+        hw_address = w.hw_address,
+        client_id = w.client_id,
+        hostname = d.hostname,
+        expires_at = d.write_expires,
+        updated_at = write_grants4.now
+    from unnest(write_grants4.round) w
+    join unnest(write_grants4.decisions) d using (ordinal)
+    where d.write_state is not null
+      and l.address = d.address;
+end
+$$;
