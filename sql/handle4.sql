@@ -18,9 +18,9 @@
 -- address or a reservation (a client's second message sees the first one's
 -- outcome, as if they had come one after the other).
 --
--- A batch that only makes offers commits without waiting for the WAL flush
+-- A batch of DISCOVERs and INFORMs commits without waiting for the WAL flush
 -- (an offer grants nothing: if the database crashes first, the client sends
--- another DISCOVER); one that binds, releases or declines commits as
+-- another DISCOVER); one that may bind, release or decline commits as
 -- configured.
 create or replace function dhcpg.handle4(
   messages  jsonb,
@@ -37,85 +37,122 @@ declare
   v_pending    dhcpg.work4[];
   v_round      dhcpg.work4[];
   v_all        dhcpg.work4[];
+  -- Client identities found on the rows locked in step 2.
+  v_known      bytea[];
   v_decided    dhcpg.decision4[] := '{}';
-  v_round_decisions dhcpg.decision4[];
-  v_lock       bigint;
+  v_decisions  dhcpg.decision4[];
+  v_requests   boolean;
+  v_leaves     boolean;
+  v_informs    boolean;
+  v_discovers  boolean;
+  v_rapid      boolean;
+  -- Whether the batch binds, releases or declines: then its commit must last.
+  v_durable    boolean := false;
 begin
   v_pending := dhcpg.read_messages4(handle4.messages);
   v_all := v_pending;
 
   -- 1. Client locks, in one global order.
-  for v_lock in
-    select distinct dhcpg.client_lock_id(w.client_key)
-      from unnest(v_pending) w
-      where w.type <> 'inform'
-      order by 1
-  loop
-    perform pg_advisory_xact_lock(v_lock);
-  end loop;
+  perform pg_advisory_xact_lock(k.id)
+    from (select distinct dhcpg.client_lock_id(w.client_key) as id
+            from unnest(v_pending) w
+            where w.type <> 'inform'
+            order by 1) k;
 
   -- 2. Row locks, in address order (the sort runs below the locking step).
-  perform
-    from dhcpg.lease4 l
-    where l.address in (
-        select o.address
-          from unnest(v_pending) w
-          join dhcpg.lease4 o on o.subnet_id = any (w.subnets) and o.client_key = w.client_key
-          where w.type in ('discover', 'request')
-        union
-        select w.address
-          from unnest(v_pending) w
-          where w.type in ('request', 'release', 'decline')
-            and w.address is not null
-        union
-        select w.reserved_address
-          from unnest(v_pending) w
-          where w.reserved_address is not null)
-    order by l.address
-    for update;
+  select coalesce(array_agg(distinct l.client_key) filter (where l.client_key is not null), '{}')
+    into v_known
+    from (select l.address, l.client_key
+            from dhcpg.lease4 l
+            where l.address in (
+                select o.address
+                  from unnest(v_pending) w
+                  join dhcpg.lease4 o on o.subnet_id = any (w.subnets) and o.client_key = w.client_key
+                  where w.type in ('discover', 'request')
+                union
+                select w.address
+                  from unnest(v_pending) w
+                  where w.type in ('request', 'release', 'decline')
+                    and w.address is not null
+                union
+                select w.reserved_address
+                  from unnest(v_pending) w
+                  where w.reserved_address is not null)
+            order by l.address
+            for update) l;
 
-  -- 3. Rounds.
+  -- 3. Rounds: mostly one, when no two messages share a client, an address
+  -- or a reservation (read_messages4 put those last).
   while cardinality(v_pending) > 0 loop
-    select coalesce(array_agg(x.w order by (x.w).ordinal) filter (where x.first), '{}'),
-           coalesce(array_agg(x.w order by (x.w).ordinal) filter (where not x.first), '{}')
-      into v_round, v_pending
-      from (
-        select w,
-               row_number() over (partition by w.client_key order by w.ordinal) = 1
-               and row_number() over (partition by coalesce(host(w.address), '#' || w.ordinal)
-                                      order by w.ordinal) = 1
-               and row_number() over (partition by coalesce(w.reservation_id, -w.ordinal)
-                                      order by w.ordinal) = 1 as first
-          from unnest(v_pending) w) x;
+    if v_pending[cardinality(v_pending)].turn = 1 then
+      v_round := v_pending;
+      v_pending := '{}';
+    else
+      select coalesce(array_agg(x.w order by (x.w).ordinal) filter (where x.first), '{}'),
+             coalesce(array_agg(x.w order by (x.w).ordinal) filter (where not x.first), '{}')
+        into v_round, v_pending
+        from (
+          select w,
+                 row_number() over (partition by w.client_key order by w.ordinal) = 1
+                 and row_number() over (partition by coalesce(host(w.address), '#' || w.ordinal)
+                                        order by w.ordinal) = 1
+                 and row_number() over (partition by coalesce(w.reservation_id, -w.ordinal)
+                                        order by w.ordinal) = 1 as first
+            from unnest(v_pending) w) x;
+    end if;
 
-    v_round_decisions :=
-      dhcpg.verify_requests4(v_round, handle4.now)
-      || dhcpg.release_decline4(v_round, handle4.now)
+    select coalesce(bool_or(w.type = 'request'), false),
+           coalesce(bool_or(w.type in ('release', 'decline')), false),
+           coalesce(bool_or(w.type = 'inform'), false),
+           coalesce(bool_or(w.type = 'discover'), false),
+           coalesce(bool_or(w.type = 'discover' and w.rapid_commit), false)
+      into v_requests, v_leaves, v_informs, v_discovers, v_rapid
+      from unnest(v_round) w;
+    v_durable := v_durable or v_requests or v_leaves or v_rapid;
+
+    v_decisions := '{}';
+    if v_requests then
+      v_decisions := v_decisions || dhcpg.verify_requests4(v_round, handle4.now);
+    end if;
+    if v_leaves then
+      v_decisions := v_decisions || dhcpg.release_decline4(v_round, handle4.now);
+    end if;
+    if v_informs then
       -- DHCPINFORM (RFC 2131 section 4.3.5): nothing is written; the answer
       -- names the subnet whose options apply and the client's reservation.
-      || array(
-           select row(w.ordinal,
-                      case when cardinality(w.subnets) = 0 then 'drop' else 'ack' end,
-                      case when cardinality(w.subnets) = 0 then 'no-subnet' else 'inform' end,
-                      null, w.subnets[1], w.reserved_hostname, null, null)::dhcpg.decision4
-             from unnest(v_round) w
-             where w.type = 'inform');
-    -- Offers last: addresses named by the round's other messages are not
-    -- handed out to its discovers.
-    v_round_decisions := v_round_decisions || dhcpg.offer4(
-      v_round,
-      array(select w.address from unnest(v_round) w
-              where w.type in ('request', 'release', 'decline') and w.address is not null),
-      handle4.now);
-    perform dhcpg.write_grants4(v_round, v_round_decisions, handle4.now);
-    v_decided := v_decided || v_round_decisions;
+      v_decisions := v_decisions || array(
+        select row(w.ordinal,
+                   case when cardinality(w.subnets) = 0 then 'drop' else 'ack' end,
+                   case when cardinality(w.subnets) = 0 then 'no-subnet' else 'inform' end,
+                   null, w.subnets[1], w.reserved_hostname, null, null)::dhcpg.decision4
+          from unnest(v_round) w
+          where w.type = 'inform');
+    end if;
+    if v_discovers then
+      -- Offers last: addresses named by the round's other messages are not
+      -- handed out to its discovers.
+      v_decisions := v_decisions || dhcpg.offer4(
+        v_round,
+        case when v_requests or v_leaves then
+          array(select w.address from unnest(v_round) w
+                  where w.type in ('request', 'release', 'decline') and w.address is not null)
+        else '{}' end,
+        v_known,
+        handle4.now);
+    end if;
+    if v_requests or v_discovers then
+      perform dhcpg.write_grants4(v_round, v_decisions, v_known, handle4.now);
+    end if;
+    v_decided := v_decided || v_decisions;
+    if cardinality(v_pending) > 0 then
+      -- The next round's messages may come from clients this one gave rows.
+      v_known := v_known || array(select w.client_key from unnest(v_round) w);
+    end if;
   end loop;
 
-  if not exists (select from unnest(v_decided) d
-                   where d.write_state = 'bound' or d.action = 'done') then
+  if not v_durable then
     perform set_config('synchronous_commit', 'off', true);
   end if;
-
   return query
     select d.action,
            d.reason,

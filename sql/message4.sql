@@ -52,7 +52,10 @@ begin
     reservation_id      integer,
     reserved_address    inet,
     reserved_hostname   text,
-    reserved_options    jsonb
+    reserved_options    jsonb,
+    -- 1 when no earlier message of the batch shares the client, the address
+    -- or the reservation: all such messages fit in the first round.
+    turn                integer
   );
 exception when duplicate_object then
   null;

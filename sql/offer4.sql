@@ -7,12 +7,16 @@
 -- Free addresses are claimed with FOR UPDATE SKIP LOCKED, as many per
 -- statement as the round needs: front-ends never wait for each other's
 -- candidates and never pick the same one, so there is nothing to retry. Rows
--- carrying the round's own identities were locked by the caller, and taken
--- lists the addresses other messages of the round work on, so no two
--- messages get one address.
+-- carrying the round's own identities were locked by the caller (known: the
+-- identities found on them), and taken lists the addresses other messages of
+-- the round work on, so no two messages get one address (a client's running
+-- lease stays its own: the others' messages are refused it). Steps no client of
+-- the round needs are skipped: each statement costs even when it finds
+-- nothing.
 create or replace function dhcpg.offer4(
   round  dhcpg.work4[],
   taken  inet[],
+  known  bytea[],
   now    timestamptz)
 returns dhcpg.decision4[]
 language plpgsql
@@ -25,51 +29,69 @@ declare
   v_ordinals  integer[];
   v_subnet_id integer;
   v_free      inet[];
+  v_reserved  boolean;
+  v_returning boolean;
+  v_asking    boolean;
 begin
+  select coalesce(bool_or(w.reserved_address is not null), false),
+         coalesce(bool_or(w.client_key = any (offer4.known)), false),
+         coalesce(bool_or(w.address is not null), false)
+    into v_reserved, v_returning, v_asking
+    from unnest(offer4.round) w
+    where w.type = 'discover';
+
   -- 1. The reserved address, unless another client's lease on it still runs.
-  v_chosen := array(
-    select row(w.ordinal, null, 'reserved', l.address, null, null, null, null)::dhcpg.decision4
-      from unnest(offer4.round) w
-      join dhcpg.lease4 l on l.address = w.reserved_address
-      where w.type = 'discover'
-        and l.subnet_id = any (w.subnets)
-        and (l.client_key = w.client_key or l.expires_at <= offer4.now)
-        and l.address <> all (offer4.taken));
+  v_chosen := '{}';
+  if v_reserved then
+    v_chosen := array(
+      select row(w.ordinal, null, 'reserved', l.address, null, null, null, null)::dhcpg.decision4
+        from unnest(offer4.round) w
+        join dhcpg.lease4 l on l.address = w.reserved_address
+        where w.type = 'discover'
+          and l.subnet_id = any (w.subnets)
+          and (l.client_key = w.client_key and l.expires_at > offer4.now
+               or l.expires_at <= offer4.now and l.address <> all (offer4.taken)));
+  end if;
 
   -- 2 and 3. The current binding, else the previous address; not one reserved
   -- for someone else, or left without a pool by a configuration change.
-  v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
-  v_chosen := v_chosen || array(
-    select row(w.ordinal, null, c.reason, c.address, null, null, null, null)::dhcpg.decision4
-      from unnest(offer4.round) w
-      cross join lateral (
-        select l.address,
-               case when l.expires_at > offer4.now then 'current' else 'previous' end as reason
-          from dhcpg.lease4 l
-          where l.subnet_id = any (w.subnets)
-            and l.client_key = w.client_key
-            and (l.reservation_id is null or l.reservation_id = w.reservation_id)
-            and (l.pool_id is not null or l.reservation_id is not null)
-            and l.address <> all (v_taken)
-          order by l.expires_at > offer4.now desc, array_position(w.subnets, l.subnet_id)
-          limit 1) c
-      where w.type = 'discover'
-        and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c)));
+  if v_returning then
+    v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
+    v_chosen := v_chosen || array(
+      select row(w.ordinal, null, c.reason, c.address, null, null, null, null)::dhcpg.decision4
+        from unnest(offer4.round) w
+        cross join lateral (
+          select l.address,
+                 case when l.expires_at > offer4.now then 'current' else 'previous' end as reason
+            from dhcpg.lease4 l
+            where l.subnet_id = any (w.subnets)
+              and l.client_key = w.client_key
+              and (l.reservation_id is null or l.reservation_id = w.reservation_id)
+              and (l.pool_id is not null or l.reservation_id is not null)
+              and (l.expires_at > offer4.now or l.address <> all (v_taken))
+            order by l.expires_at > offer4.now desc, array_position(w.subnets, l.subnet_id)
+            limit 1) c
+        where w.type = 'discover'
+          and w.client_key = any (offer4.known)
+          and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c)));
+  end if;
 
   -- 4. The address the client asks for, when it is free.
-  v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
-  v_chosen := v_chosen || array(
-    select row(w.ordinal, null, 'requested', l.address, null, null, null, null)::dhcpg.decision4
-      from unnest(offer4.round) w
-      join dhcpg.lease4 l on l.address = w.address
-      where w.type = 'discover'
-        and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c))
-        and l.subnet_id = any (w.subnets)
-        and l.reservation_id is null
-        and l.pool_id is not null
-        and l.expires_at <= offer4.now
-        and l.address <> all (v_taken)
-      for update of l skip locked);
+  if v_asking then
+    v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
+    v_chosen := v_chosen || array(
+      select row(w.ordinal, null, 'requested', l.address, null, null, null, null)::dhcpg.decision4
+        from unnest(offer4.round) w
+        join dhcpg.lease4 l on l.address = w.address
+        where w.type = 'discover'
+          and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c))
+          and l.subnet_id = any (w.subnets)
+          and l.reservation_id is null
+          and l.pool_id is not null
+          and l.expires_at <= offer4.now
+          and l.address <> all (v_taken)
+        for update of l skip locked);
+  end if;
 
   -- 5. New addresses: never used first, then the longest expired; one index
   -- range scan per subnet for all the round's clients of that network.

@@ -1,21 +1,24 @@
 -- A batch of messages (a JSON array of dhcpg.message4 objects, bytea fields
 -- as '\x...' hex) with what can be known before any lock: the client's
--- identity, its candidate subnets and its reservation. Malformed input is an
--- error for the whole batch (the front-end never sends it).
+-- identity, its candidate subnets and its reservation; ordered by turn, so
+-- the last element tells whether the batch fits in one round. Malformed input
+-- is an error for the whole batch (the front-end never sends it).
 create or replace function dhcpg.read_messages4(messages jsonb)
 returns dhcpg.work4[]
 language plpgsql
 stable
 as $$
 declare
-  v_work  dhcpg.work4[];
+  v_work   dhcpg.work4[];
+  v_valid  boolean;
 begin
   if jsonb_typeof(read_messages4.messages) is distinct from 'array' then
     raise exception 'dhcpg.handle4: messages must be a JSON array' using errcode = '22023';
   end if;
 
   with message as (
-    select m.*, m.ordinality::integer as ordinal
+    select m.*, m.ordinality::integer as ordinal,
+           dhcpg.client_key4(m.hw_type, m.hw_address, m.client_id) as client_key
       from jsonb_populate_recordset(null::dhcpg.message4, read_messages4.messages) with ordinality m
   ),
   -- Subnet selection once per distinct link: a batch mostly comes through
@@ -26,29 +29,34 @@ begin
       from (select distinct m.selector, m.relay, m.interface
               from message m
               where m.type in ('discover', 'request', 'inform')) k
+  ),
+  work as (
+    select row(
+             m.ordinal, m.type, m.request_kind, m.hw_type, m.hw_address, m.client_id, m.client_key,
+             m.address, m.hostname, coalesce(m.rapid_commit, false),
+             coalesce(k.subnets, '{}'), r.id, r.address, r.hostname, r.option_data,
+             greatest(
+               row_number() over (partition by m.client_key order by m.ordinal),
+               row_number() over (partition by coalesce(host(m.address), '#' || m.ordinal) order by m.ordinal),
+               row_number() over (partition by coalesce(r.id, -m.ordinal) order by m.ordinal)))::dhcpg.work4 as w,
+           coalesce(m.type in ('discover', 'request', 'release', 'decline', 'inform')
+                    and (m.type <> 'request' or m.request_kind in ('selecting', 'init-reboot', 'renewing', 'rebinding'))
+                    and m.hw_type is not null
+                    and m.hw_address is not null, false) as valid
+      from message m
+      left join link k
+        on m.type in ('discover', 'request', 'inform')
+       and k.selector is not distinct from m.selector
+       and k.relay is not distinct from m.relay
+       and k.interface is not distinct from m.interface
+      left join lateral dhcpg.find_reservation4(k.subnets, m.hw_address, m.client_id, m.circuit_id) r
+        on m.type in ('discover', 'request', 'inform')
   )
-  select array_agg(row(
-           m.ordinal, m.type, m.request_kind, m.hw_type, m.hw_address, m.client_id,
-           dhcpg.client_key4(m.hw_type, m.hw_address, m.client_id),
-           m.address, m.hostname, coalesce(m.rapid_commit, false),
-           coalesce(k.subnets, '{}'), r.id, r.address, r.hostname, r.option_data)::dhcpg.work4
-           order by m.ordinal)
-    into v_work
-    from message m
-    left join link k
-      on m.type in ('discover', 'request', 'inform')
-     and k.selector is not distinct from m.selector
-     and k.relay is not distinct from m.relay
-     and k.interface is not distinct from m.interface
-    left join lateral dhcpg.find_reservation4(k.subnets, m.hw_address, m.client_id, m.circuit_id) r
-      on m.type in ('discover', 'request', 'inform');
+  select array_agg(x.w order by (x.w).turn, (x.w).ordinal), bool_and(x.valid)
+    into v_work, v_valid
+    from work x;
 
-  if exists (select from unnest(v_work) w
-               where w.type is null
-                  or w.type not in ('discover', 'request', 'release', 'decline', 'inform')
-                  or (w.type = 'request' and (w.request_kind is null or w.request_kind not in
-                        ('selecting', 'init-reboot', 'renewing', 'rebinding')))
-                  or w.hw_type is null or w.hw_address is null) then
+  if not coalesce(v_valid, true) then
     raise exception 'dhcpg.handle4: a message has no valid type, request_kind or hardware address'
       using errcode = '22023';
   end if;

@@ -1,23 +1,29 @@
 -- Writes the offers and bindings decided for one round of a batch: each
 -- client's identity comes off any other row of its candidate subnets first,
 -- so the unique index lease4_client (one lease per client per subnet) always
--- holds. Every row touched is locked by the caller.
+-- holds; known holds the identities found on rows (see dhcpg.handle4): a
+-- round of new clients skips that step. Every row touched is locked by the
+-- caller.
 create or replace function dhcpg.write_grants4(
   round      dhcpg.work4[],
   decisions  dhcpg.decision4[],
+  known      bytea[],
   now        timestamptz)
 returns void
 language plpgsql
 as $$
 begin
-  update dhcpg.lease4 l
-    set client_key = null
-    from unnest(write_grants4.round) w
-    join unnest(write_grants4.decisions) d using (ordinal)
-    where d.write_state is not null
-      and l.subnet_id = any (w.subnets)
-      and l.client_key = w.client_key
-      and l.address <> d.address;
+  if cardinality(write_grants4.known) > 0 then
+    update dhcpg.lease4 l
+      set client_key = null
+      from unnest(write_grants4.round) w
+      join unnest(write_grants4.decisions) d using (ordinal)
+      where d.write_state is not null
+        and w.client_key = any (write_grants4.known)
+        and l.subnet_id = any (w.subnets)
+        and l.client_key = w.client_key
+        and l.address <> d.address;
+  end if;
 
   update dhcpg.lease4 l
     set state = d.write_state,
