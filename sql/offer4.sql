@@ -29,6 +29,8 @@ declare
   v_ordinals  integer[];
   v_subnet_id integer;
   v_free      inet[];
+  -- Complete decisions: new addresses and drops.
+  v_new       dhcpg.decision4[] := '{}';
   v_reserved  boolean;
   v_returning boolean;
   v_asking    boolean;
@@ -100,7 +102,6 @@ begin
     select w.subnets, array_agg(w.ordinal order by w.ordinal)
       from unnest(offer4.round) w
       where w.type = 'discover'
-        and cardinality(w.subnets) > 0
         and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c))
       group by w.subnets
   loop
@@ -117,43 +118,57 @@ begin
           order by l.expires_at, l.address
           limit cardinality(v_ordinals)
           for update skip locked);
-      v_chosen := v_chosen || array(
-        select row(o.ordinal, null, 'new', f.address, null, null, null, null)::dhcpg.decision4
+      -- Decided here: a free row carries nothing of the client (its own rows
+      -- were chosen in step 2), nor a lease to keep.
+      v_new := v_new || array(
+        select row(w.ordinal,
+                   case when w.rapid_commit then 'ack' else 'offer' end,
+                   'new',
+                   f.address,
+                   s.id,
+                   coalesce(w.reserved_hostname, w.hostname),
+                   case when w.rapid_commit then 'bound' else 'offered' end::dhcpg.lease_state,
+                   offer4.now + make_interval(secs => case when w.rapid_commit then s.valid_lifetime
+                                                           else s.offer_lifetime end))::dhcpg.decision4
           from unnest(v_ordinals) with ordinality o(ordinal, k)
-          join unnest(v_free) with ordinality f(address, k) using (k));
+          join unnest(v_free) with ordinality f(address, k) using (k)
+          join unnest(offer4.round) w on w.ordinal = o.ordinal
+          join dhcpg.subnet4 s on s.id = v_subnet_id);
       v_ordinals := v_ordinals[cardinality(v_free) + 1:];
     end loop;
+    -- Those left: no subnet matched, or every pool of their network is in use.
+    v_new := v_new || array(
+      select row(o.ordinal, 'drop',
+                 case when cardinality(v_subnets) = 0 then 'no-subnet' else 'pool-exhausted' end,
+                 null, v_subnets[1], null, null, null)::dhcpg.decision4
+        from unnest(v_ordinals) o(ordinal));
   end loop;
 
-  -- The answers: a client still bound (it lost its state) is offered its
-  -- lease unchanged; anything else is written as an offer or, with rapid
-  -- commit, a binding.
-  return array(
-    select row(
-             w.ordinal,
-             case when w.rapid_commit then 'ack' else 'offer' end,
-             c.reason,
-             l.address,
-             l.subnet_id,
-             coalesce(w.reserved_hostname, w.hostname,
-                      case when l.client_key = w.client_key then l.hostname end),
-             case
-               when w.rapid_commit then 'bound'
-               when l.state = 'bound' and c.reason = 'current' then null
-               else 'offered'
-             end::dhcpg.lease_state,
-             offer4.now + make_interval(secs => case when w.rapid_commit then s.valid_lifetime
-                                                     else s.offer_lifetime end))::dhcpg.decision4
-      from unnest(offer4.round) w
-      join unnest(v_chosen) c on c.ordinal = w.ordinal
-      join dhcpg.lease4 l on l.address = c.address
-      join dhcpg.subnet4 s on s.id = l.subnet_id
-    union all
-    select row(w.ordinal, 'drop',
-               case when cardinality(w.subnets) = 0 then 'no-subnet' else 'pool-exhausted' end,
-               null, w.subnets[1], null, null, null)::dhcpg.decision4
-      from unnest(offer4.round) w
-      where w.type = 'discover'
-        and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c)));
+  -- The answers for steps 1 to 4: a client still bound (it lost its state) is
+  -- offered its lease unchanged; anything else is written as an offer or,
+  -- with rapid commit, a binding.
+  if cardinality(v_chosen) > 0 then
+    v_new := v_new || array(
+      select row(
+               w.ordinal,
+               case when w.rapid_commit then 'ack' else 'offer' end,
+               c.reason,
+               l.address,
+               l.subnet_id,
+               coalesce(w.reserved_hostname, w.hostname,
+                        case when l.client_key = w.client_key then l.hostname end),
+               case
+                 when w.rapid_commit then 'bound'
+                 when l.state = 'bound' and c.reason = 'current' then null
+                 else 'offered'
+               end::dhcpg.lease_state,
+               offer4.now + make_interval(secs => case when w.rapid_commit then s.valid_lifetime
+                                                       else s.offer_lifetime end))::dhcpg.decision4
+        from unnest(offer4.round) w
+        join unnest(v_chosen) c on c.ordinal = w.ordinal
+        join dhcpg.lease4 l on l.address = c.address
+        join dhcpg.subnet4 s on s.id = l.subnet_id);
+  end if;
+  return v_new;
 end
 $$;

@@ -36,7 +36,7 @@ export const stopChildren = async (children: ChildProcess[], graceMs = 5000): Pr
 
 export const startFrontends = async (count: number, url: string, basePort: number): Promise<ProcessGroup> => {
   const ports = Array.from({ length: count }, (_, k) => basePort + 2 * k);
-  const children = ports.map((port, k) => spawn(process.execPath, [...(process.env.FE_ARGS ? process.env.FE_ARGS.split(' ') : []),
+  const children = ports.map((port, k) => spawn(process.execPath, [
     CLI, 'serve', '--port', String(port), '--address', '127.0.0.1', '--http', `127.0.0.1:${basePort + 1000 + k}`,
   ], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
   try {
