@@ -1,11 +1,14 @@
 // Lease engine alone, no UDP: DISCOVER + REQUEST pairs per second for new
-// clients at a given number of concurrent connections (each its own
-// front-end, as far as PostgreSQL can tell).
+// clients at a given number of connections (each its own front-end, as far
+// as PostgreSQL can tell), with CLIENTS_PER_CONNECTION clients in flight per
+// connection, as on a busy front-end: their messages go in batches.
 import { connect } from '../db/pool.ts';
 import { leaseEngine4, type Client4 } from '../engine/lease-engine.ts';
 
 export interface ClaimResult {
   connections: number;
+  /** Clients with a DISCOVER or REQUEST in flight at any time. */
+  clients: number;
   /** Complete DISCOVER + REQUEST pairs per second. */
   leasesPerSecond: number;
   leases: number;
@@ -23,16 +26,19 @@ const clientNumber = (n: number): Client4 => {
 
 export const RELAYED_LINK = { selector: '127.0.0.1', relay: '127.0.0.1' };
 
+export const CLIENTS_PER_CONNECTION = 32;
+
 /** Runs until `seconds` pass or `maxLeases` are granted, whichever first. */
 export const measureClaims = async (url: string, connections: number, seconds: number, firstClient: number, maxLeases = 1_000_000): Promise<ClaimResult> => {
   const db = connect(url, { max: connections, applicationName: 'dhcpg-bench' });
-  const engine = leaseEngine4(db);
+  const engine = leaseEngine4(db, { concurrency: connections });
+  const clients = connections * CLIENTS_PER_CONNECTION;
   let next = firstClient;
   let leases = 0;
   let exhausted = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
-  await Promise.all(Array.from({ length: connections }, async () => {
+  await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < deadline && leases < maxLeases) {
       const client = clientNumber(next++);
       const offer = await engine.discover(client, RELAYED_LINK);
@@ -46,5 +52,5 @@ export const measureClaims = async (url: string, connections: number, seconds: n
   }));
   const elapsed = (performance.now() - started) / 1000;
   await db.end();
-  return { connections, leasesPerSecond: leases / elapsed, leases, exhausted, seconds: elapsed };
+  return { connections, clients, leasesPerSecond: leases / elapsed, leases, exhausted, seconds: elapsed };
 };

@@ -1,9 +1,9 @@
 // dhcpg front-ends as separate processes (each a real `dhcpg serve`), on
 // loopback ports of their own, sharing one database.
-import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spawnChild, stopChildren } from './children.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/dhcpg.js', import.meta.url));
 
@@ -22,21 +22,9 @@ export const rssOf = (pid: number): number => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Stops children by PID: SIGTERM, then SIGKILL after a grace period. */
-export const stopChildren = async (children: ChildProcess[], graceMs = 5000): Promise<void> => {
-  await Promise.all(children.map(async (child) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  }));
-};
-
 export const startFrontends = async (count: number, url: string, basePort: number): Promise<ProcessGroup> => {
   const ports = Array.from({ length: count }, (_, k) => basePort + 2 * k);
-  const children = ports.map((port, k) => spawn(process.execPath, [
+  const children = ports.map((port, k) => spawnChild(process.execPath, [
     CLI, 'serve', '--port', String(port), '--address', '127.0.0.1', '--http', `127.0.0.1:${basePort + 1000 + k}`,
   ], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
   try {

@@ -20,12 +20,13 @@
 //   KEA_PIDFILE_DIR, and a logger lock file into KEA_LOCKFILE_DIR.
 // - It is listening ~60-100 ms after exec, and exits on SIGTERM within
 //   ~25 ms; kea-admin db-init takes ~0.4 s.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { spawnChild, stopChildren } from './children.ts';
 
 export interface KeaCluster {
   /** UDP port each server listens on (its -p); it replies to port + 1. */
@@ -208,18 +209,6 @@ const waitUntilReady = async (child: ChildProcess, port: number, diagnostics: st
   }
 };
 
-/** SIGTERM each child that still runs, SIGKILL it after the grace period, and wait for all to exit. */
-const stopChildren = async (children: ChildProcess[]): Promise<void> => {
-  await Promise.all(children.map(async (child) => {
-    if (exited(child)) return;
-    const gone = new Promise<void>((done) => child.once('exit', () => done()));
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    await gone;
-    clearTimeout(killer);
-  }));
-};
-
 const rssOf = async (pid: number): Promise<number> => {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
@@ -249,7 +238,7 @@ export const startKeaServers = async (options: KeaServersOptions): Promise<KeaCl
       writeFileSync(logFile, '');
       const output = openSync(outputFile, 'w');
       try {
-        const child = spawn('kea-dhcp4', ['-c', configFile, '-p', String(port), '-P', String(port + 1)],
+        const child = spawnChild('kea-dhcp4', ['-c', configFile, '-p', String(port), '-P', String(port + 1)],
           { env, stdio: ['ignore', output, output] });
         await new Promise<void>((spawned, failed) => child.once('spawn', spawned).once('error', failed));
         children.push(child);
@@ -259,13 +248,13 @@ export const startKeaServers = async (options: KeaServersOptions): Promise<KeaCl
       }
     }
   } catch (error) {
-    await stopChildren(children);
+    await stopChildren(children, STOP_GRACE_MS);
     throw error;
   }
   return {
     ports,
     pids: children.map((child) => child.pid!),
-    stop: () => stopChildren(children),
+    stop: () => stopChildren(children, STOP_GRACE_MS),
     rssKiB: () => Promise.all(children.map((child) => rssOf(child.pid!))),
   };
 };

@@ -17,6 +17,7 @@ import { measureLoad, type LoadResult } from '../bench/load.ts';
 import { freeUdpPorts, startFrontends } from '../bench/frontends.ts';
 import { keaAvailable, startKeaServers } from '../bench/kea.ts';
 import { markdownReport, svgChart, type BenchResults } from '../bench/report.ts';
+import { stopChildrenOnSignal } from '../bench/children.ts';
 
 export interface BenchOptions {
   quick?: boolean;
@@ -46,7 +47,8 @@ const resetLeases = async (db: Db) => {
 
 export const benchCommand = async (options: BenchOptions): Promise<BenchResults> => {
   const quick = options.quick ?? false;
-  const rates = quick ? [400, 800, 1200, 1600] : [300, 450, 600, 750, 900, 1050, 1200, 1400, 1600, 1800, 2000, 2400, 2800, 3200, 4000, 5000];
+  stopChildrenOnSignal();
+  const rates = quick ? [600, 1200, 2400, 3600] : [300, 600, 900, 1200, 1600, 2000, 2400, 2800, 3200, 3600, 4000, 4400, 4800, 5600, 6400];
   const stepSeconds = quick ? 3 : 8;
   const bench = await openBenchDatabase();
   try {
