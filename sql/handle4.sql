@@ -81,10 +81,9 @@ begin
             order by l.address
             for update) l;
 
-  -- 3. Rounds: mostly one, when no two messages share a client, an address
-  -- or a reservation (read_messages4 put those last).
+  -- 3. Rounds: one for a lone message.
   while cardinality(v_pending) > 0 loop
-    if v_pending[cardinality(v_pending)].turn = 1 then
+    if cardinality(v_pending) = 1 then
       v_round := v_pending;
       v_pending := '{}';
     else

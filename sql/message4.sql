@@ -52,10 +52,7 @@ begin
     reservation_id      integer,
     reserved_address    inet,
     reserved_hostname   text,
-    reserved_options    jsonb,
-    -- 1 when no earlier message of the batch shares the client, the address
-    -- or the reservation: all such messages fit in the first round.
-    turn                integer
+    reserved_options    jsonb
   );
 exception when duplicate_object then
   null;

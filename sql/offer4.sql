@@ -97,7 +97,10 @@ begin
 
   -- 5. New addresses: never used first, then the longest expired; one index
   -- range scan per subnet for all the round's clients of that network.
-  v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
+  v_taken := offer4.taken;
+  if cardinality(v_chosen) > 0 then
+    v_taken := v_taken || array(select c.address from unnest(v_chosen) c);
+  end if;
   for v_subnets, v_ordinals in
     select w.subnets, array_agg(w.ordinal order by w.ordinal)
       from unnest(offer4.round) w

@@ -1,8 +1,7 @@
 -- A batch of messages (a JSON array of dhcpg.message4 objects, bytea fields
 -- as '\x...' hex) with what can be known before any lock: the client's
--- identity, its candidate subnets and its reservation; ordered by turn, so
--- the last element tells whether the batch fits in one round. Malformed input
--- is an error for the whole batch (the front-end never sends it).
+-- identity, its candidate subnets and its reservation. Malformed input is an
+-- error for the whole batch (the front-end never sends it).
 create or replace function dhcpg.read_messages4(messages jsonb)
 returns dhcpg.work4[]
 language plpgsql
@@ -34,11 +33,7 @@ begin
     select row(
              m.ordinal, m.type, m.request_kind, m.hw_type, m.hw_address, m.client_id, m.client_key,
              m.address, m.hostname, coalesce(m.rapid_commit, false),
-             coalesce(k.subnets, '{}'), r.id, r.address, r.hostname, r.option_data,
-             greatest(
-               row_number() over (partition by m.client_key order by m.ordinal),
-               row_number() over (partition by coalesce(host(m.address), '#' || m.ordinal) order by m.ordinal),
-               row_number() over (partition by coalesce(r.id, -m.ordinal) order by m.ordinal)))::dhcpg.work4 as w,
+             coalesce(k.subnets, '{}'), r.id, r.address, r.hostname, r.option_data)::dhcpg.work4 as w,
            coalesce(m.type in ('discover', 'request', 'release', 'decline', 'inform')
                     and (m.type <> 'request' or m.request_kind in ('selecting', 'init-reboot', 'renewing', 'rebinding'))
                     and m.hw_type is not null
@@ -52,7 +47,7 @@ begin
       left join lateral dhcpg.find_reservation4(k.subnets, m.hw_address, m.client_id, m.circuit_id) r
         on m.type in ('discover', 'request', 'inform')
   )
-  select array_agg(x.w order by (x.w).turn, (x.w).ordinal), bool_and(x.valid)
+  select array_agg(x.w order by (x.w).ordinal), bool_and(x.valid)
     into v_work, v_valid
     from work x;
 
