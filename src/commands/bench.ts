@@ -48,7 +48,7 @@ const resetLeases = async (db: Db) => {
 export const benchCommand = async (options: BenchOptions): Promise<BenchResults> => {
   const quick = options.quick ?? false;
   stopChildrenOnSignal();
-  const rates = quick ? [600, 1200, 2400, 3600] : [300, 600, 900, 1200, 1600, 2000, 2400, 2800, 3200, 3600, 4000, 4400, 4800, 5600, 6400];
+  const rates = quick ? [1200, 2400, 3600] : [300, 600, 900, 1200, 1600, 2000, 2400, 2800, 3200, 3600, 4000, 4400, 4800, 5600, 6400];
   const stepSeconds = quick ? 3 : 8;
   const bench = await openBenchDatabase();
   try {
