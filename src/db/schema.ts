@@ -17,6 +17,14 @@ export const migrate = async (
   direction: 'up' | 'down',
   log: (message: string) => void = () => {},
 ): Promise<{ name: string }[]> =>
+  runMigrations(url, direction, log).catch((error: unknown) => {
+    // node-pg-migrate's words for a migration that exports `down = false`.
+    const irreversible = /disabled down migration on file: (\S+)/.exec(error instanceof Error ? error.message : '');
+    if (irreversible) throw new Error(`migration ${irreversible[1]} cannot be undone; nothing was changed`);
+    throw error;
+  });
+
+const runMigrations = (url: string | undefined, direction: 'up' | 'down', log: (message: string) => void) =>
   runner({
     databaseUrl: url ?? {},
     dir: MIGRATIONS_DIR,
