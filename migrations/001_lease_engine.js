@@ -4,7 +4,7 @@
 // IPv4 pools are materialised (one lease4 row per address) so that claiming a
 // free address is an index range scan with FOR UPDATE SKIP LOCKED. IPv6 pools
 // can hold 2^64 addresses, so lease6 holds only addresses that were handed out.
-import { installSqlFiles } from './install-sql-files.js';
+import { grantFunctions, installSqlFiles } from './install-sql-files.js';
 
 export const up = (pgm) => {
   pgm.sql(`
@@ -186,12 +186,7 @@ export const up = (pgm) => {
     'frontend_config.sql',
     'views.sql',
   ]);
-  pgm.sql(`
-    revoke execute on all functions in schema dhcpg from public;
-    grant execute on all functions in schema dhcpg to dhcpg_frontend;
-    -- The views call these for readable columns; whoever may read the views may call them.
-    grant execute on function dhcpg.hw_text(bytea), dhcpg.state_text(dhcpg.lease_state, timestamptz) to public;
-  `);
+  grantFunctions(pgm);
 };
 
 export const down = (pgm) => {

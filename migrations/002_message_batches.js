@@ -5,7 +5,7 @@
 // The files of sql/ are always installed as they are now, so 001 installs only
 // the files it still shares with this migration, and this one installs the
 // rest. There is no way back to per-message functions: down is refused.
-import { installSqlFiles } from './install-sql-files.js';
+import { grantFunctions, installSqlFiles } from './install-sql-files.js';
 
 export const up = (pgm) => {
   pgm.sql(`
@@ -32,11 +32,7 @@ export const up = (pgm) => {
     'write_grants4.sql',
     'handle4.sql',
   ]);
-  pgm.sql(`
-    revoke execute on all functions in schema dhcpg from public;
-    grant execute on all functions in schema dhcpg to dhcpg_frontend;
-    grant execute on function dhcpg.hw_text(bytea), dhcpg.state_text(dhcpg.lease_state, timestamptz) to public;
-  `);
+  grantFunctions(pgm);
 };
 
 export const down = false;
