@@ -8,7 +8,7 @@ language sql
 stable
 security definer
 set search_path = dhcpg, pg_catalog, pg_temp
--- Generic plans: see discover4.sql.
+-- Generic plans: see handle4.sql.
 set plan_cache_mode = force_generic_plan
 as $$
   select jsonb_build_object(

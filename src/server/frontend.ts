@@ -1,4 +1,4 @@
-// One stateless front-end: sockets in, one database round trip per message,
+// One stateless front-end: sockets in, one database round trip per batch of messages,
 // replies out; configuration cached and refreshed on NOTIFY; ready only while
 // the database answers. Holds no lease state of its own, so any number of
 // these run against one database.
