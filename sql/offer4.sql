@@ -22,15 +22,15 @@ returns dhcpg.decision4[]
 language plpgsql
 as $$
 declare
-  -- (ordinal, address, reason): what each discover was given so far.
+  -- Steps 1 to 4: the address and reason each discover was given so far.
   v_chosen    dhcpg.decision4[];
   v_taken     inet[];
   v_subnets   integer[];
   v_ordinals  integer[];
   v_subnet_id integer;
   v_free      inet[];
-  -- Complete decisions: new addresses and drops.
-  v_new       dhcpg.decision4[] := '{}';
+  -- Complete decisions, returned at the end.
+  v_decided   dhcpg.decision4[] := '{}';
   v_reserved  boolean;
   v_returning boolean;
   v_asking    boolean;
@@ -123,7 +123,7 @@ begin
           for update skip locked);
       -- Decided here: a free row carries nothing of the client (its own rows
       -- were chosen in step 2), nor a lease to keep.
-      v_new := v_new || array(
+      v_decided := v_decided || array(
         select row(w.ordinal,
                    case when w.rapid_commit then 'ack' else 'offer' end,
                    'new',
@@ -140,7 +140,7 @@ begin
       v_ordinals := v_ordinals[cardinality(v_free) + 1:];
     end loop;
     -- Those left: no subnet matched, or every pool of their network is in use.
-    v_new := v_new || array(
+    v_decided := v_decided || array(
       select row(o.ordinal, 'drop',
                  case when cardinality(v_subnets) = 0 then 'no-subnet' else 'pool-exhausted' end,
                  null, v_subnets[1], null, null, null)::dhcpg.decision4
@@ -151,7 +151,7 @@ begin
   -- offered its lease unchanged; anything else is written as an offer or,
   -- with rapid commit, a binding.
   if cardinality(v_chosen) > 0 then
-    v_new := v_new || array(
+    v_decided := v_decided || array(
       select row(
                w.ordinal,
                case when w.rapid_commit then 'ack' else 'offer' end,
@@ -172,6 +172,6 @@ begin
         join dhcpg.lease4 l on l.address = c.address
         join dhcpg.subnet4 s on s.id = l.subnet_id);
   end if;
-  return v_new;
+  return v_decided;
 end
 $$;
