@@ -83,6 +83,11 @@ export interface PerfdhcpOptions {
   baseMac?: string;
   /** Hard limit for the run; default: its expected length plus 15 s. */
   timeoutMs?: number;
+  /**
+   * Run at the lowest CPU priority (nice 19): when the load generator shares
+   * the cores of the servers it measures, it then takes only what they leave.
+   */
+  lowPriority?: boolean;
 }
 
 /** One exchange's line of the report. Delays are undefined when nothing was answered. */
@@ -116,6 +121,7 @@ const buildArgv = (options: PerfdhcpOptions): string[] => {
   const flag = (name: string, value: number | string | undefined): string[] =>
     value === undefined ? [] : [name, String(value)];
   return [
+    ...(options.lowPriority ? ['nice', '-n', '19'] : []),
     'perfdhcp', '-4',
     '-l', options.localAddress,
     '-r', String(options.rate),
