@@ -26,7 +26,7 @@ export const markdownReport = (r: BenchResults): string => {
   const lines: string[] = [];
   const keaRuns = Array.isArray(r.kea) ? r.kea : [];
   lines.push(`Measured ${r.startedAt} on ${r.machine.cpus} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}; \`${r.command}\`.`, '');
-  lines.push('**DORA exchanges per second** through the real UDP path (perfdhcp relaying over loopback, one instance per server, rate raised step by step): the highest rate with under 1% of exchanges lost; and the share lost at the first rate, the worse of its attempts (for several Kea servers sharing a pool these are NAKs):', '');
+  lines.push('**DORA exchanges per second** through the real UDP path (perfdhcp relaying over loopback at the lowest CPU priority, one instance per server, rate raised step by step): the highest rate with under 1% of exchanges lost; and the share lost at the first rate, the worse of its attempts (for several Kea servers sharing a pool these are NAKs):', '');
   lines.push('| servers | dhcpg DORA/s | dhcpg lost at first step | dhcpg p50 / p99 at half rate | Kea 2.2 DORA/s | Kea lost at first step |', '| --- | --- | --- | --- | --- | --- |');
   // The worse of the (at most two) attempts at the first rate.
   const lostAtFirst = (res: LoadResult) => {
