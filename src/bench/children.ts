@@ -2,10 +2,21 @@
 // their step ends, and all of them when the bench itself is interrupted, so
 // no server outlives the run.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const running = new Set<ChildProcess>();
 
-const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+export const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+/** Resident memory of a process, KiB; 0 once it has exited. */
+export const rssOf = (pid: number): number => {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+};
 
 export const spawnChild = (command: string, args: string[], options: SpawnOptions): ChildProcess => {
   const child = spawn(command, args, options);

@@ -1,9 +1,8 @@
 // dhcpg front-ends as separate processes (each a real `dhcpg serve`), on
 // loopback ports of their own, sharing one database.
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { spawnChild, stopChildren } from './children.ts';
+import { rssOf, spawnChild, stopChildren } from './children.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/dhcpg.js', import.meta.url));
 
@@ -14,11 +13,6 @@ export interface ProcessGroup {
   rssKiB(): number[];
   stop(): Promise<void>;
 }
-
-export const rssOf = (pid: number): number => {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) : 0;
-};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -22,11 +22,10 @@
 //   ~25 ms; kea-admin db-init takes ~0.4 s.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { spawnChild, stopChildren } from './children.ts';
+import { hasExited, rssOf, spawnChild, stopChildren } from './children.ts';
 
 export interface KeaCluster {
   /** UDP port each server listens on (its -p); it replies to port + 1. */
@@ -184,7 +183,6 @@ const holdsUdpPort = (pid: number, port: number): boolean => {
   }
 };
 
-const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
 
 /** What Kea said before it failed: its own log, and its stdout/stderr for errors before logging was set up. */
 const lastWords = (files: string[]): string =>
@@ -199,22 +197,13 @@ const lastWords = (files: string[]): string =>
 const waitUntilReady = async (child: ChildProcess, port: number, diagnostics: string[]): Promise<void> => {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!holdsUdpPort(child.pid!, port)) {
-    if (exited(child)) {
+    if (hasExited(child)) {
       throw new Error(`kea-dhcp4 on port ${port} exited (${child.exitCode ?? child.signalCode}):\n${lastWords(diagnostics)}`);
     }
     if (Date.now() > deadline) {
       throw new Error(`kea-dhcp4 on port ${port} did not listen within ${READY_TIMEOUT_MS} ms:\n${lastWords(diagnostics)}`);
     }
     await sleep(READY_POLL_MS);
-  }
-};
-
-const rssOf = async (pid: number): Promise<number> => {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0; // exited
   }
 };
 
@@ -255,6 +244,6 @@ export const startKeaServers = async (options: KeaServersOptions): Promise<KeaCl
     ports,
     pids: children.map((child) => child.pid!),
     stop: () => stopChildren(children, STOP_GRACE_MS),
-    rssKiB: () => Promise.all(children.map((child) => rssOf(child.pid!))),
+    rssKiB: async () => children.map((child) => rssOf(child.pid!)),
   };
 };
