@@ -7,7 +7,7 @@
 // expect. The getters read the options the server acts on and cite where
 // each is defined.
 
-import { formatIpv4, parseIpv4 } from './options.ts';
+import { formatIpv4, ipv4Value } from './options.ts';
 
 // RFC 2131, Section 4.1: servers listen on 67, clients on 68.
 export const DHCP_SERVER_PORT = 67;
@@ -316,20 +316,25 @@ export const encodePacket = (p: Dhcp4Packet, opts: EncodeOptions = {}): Buffer =
       throw new RangeError(`option ${code} cannot be set; PAD, END and overload are written by the codec`);
     }
   }
-  const sname = cStringBytes('sname', p.sname, SNAME_SIZE);
-  const file = cStringBytes('file', p.file, FILE_SIZE);
+  const sname = cString('sname', p.sname, SNAME_SIZE);
+  const file = cString('file', p.file, FILE_SIZE);
+  const addresses = [ipv4Of('ciaddr', p.ciaddr), ipv4Of('yiaddr', p.yiaddr), ipv4Of('siaddr', p.siaddr), ipv4Of('giaddr', p.giaddr)];
 
   const codes = optionOrder(p.options);
   const limit =
     opts.maxSize === undefined ? Infinity : Math.max(opts.maxSize, MIN_MAX_MESSAGE_SIZE) - IP_UDP_HEADERS;
-  const sizeOf = (kept: readonly number[]): number =>
-    kept.reduce((total, code) => total + encodedLength(p.options.get(code)?.length ?? 0), OPTIONS_OFFSET + 1);
-  for (let index = codes.length - 1; index >= 0 && sizeOf(codes) > limit; index--) {
-    const code = codes[index];
-    if (code !== undefined && !ESSENTIAL_OPTIONS.has(code)) codes.splice(index, 1);
+  let size = OPTIONS_OFFSET + 1;
+  for (const code of codes) size += encodedLength(p.options.get(code)!.length);
+  for (let index = codes.length - 1; index >= 0 && size > limit; index--) {
+    const code = codes[index]!;
+    if (ESSENTIAL_OPTIONS.has(code)) continue;
+    size -= encodedLength(p.options.get(code)!.length);
+    codes.splice(index, 1);
   }
 
-  const out = Buffer.alloc(Math.max(sizeOf(codes), MIN_PACKET_SIZE));
+  // From the pool of small buffers rather than a fresh allocation each: one
+  // reply per message adds up.
+  const out = Buffer.allocUnsafe(Math.max(size, MIN_PACKET_SIZE)).fill(0);
   out.writeUInt8(p.op, 0);
   out.writeUInt8(p.htype, 1);
   out.writeUInt8(p.hlen, 2);
@@ -337,29 +342,27 @@ export const encodePacket = (p: Dhcp4Packet, opts: EncodeOptions = {}): Buffer =
   out.writeUInt32BE(p.xid, 4);
   out.writeUInt16BE(p.secs, 8);
   out.writeUInt16BE(p.flags, 10);
-  ipv4Bytes('ciaddr', p.ciaddr).copy(out, 12);
-  ipv4Bytes('yiaddr', p.yiaddr).copy(out, 16);
-  ipv4Bytes('siaddr', p.siaddr).copy(out, 20);
-  ipv4Bytes('giaddr', p.giaddr).copy(out, 24);
+  for (const [index, address] of addresses.entries()) out.writeUInt32BE(address, 12 + 4 * index);
   p.chaddr.copy(out, CHADDR_OFFSET);
-  sname.copy(out, SNAME_OFFSET);
-  file.copy(out, FILE_OFFSET);
+  out.write(sname, SNAME_OFFSET, 'latin1');
+  out.write(file, FILE_OFFSET, 'latin1');
   out.writeUInt32BE(MAGIC_COOKIE, COOKIE_OFFSET);
   let position = OPTIONS_OFFSET;
-  for (const code of codes) position = writeOption(out, position, code, p.options.get(code) ?? Buffer.alloc(0));
+  for (const code of codes) position = writeOption(out, position, code, p.options.get(code)!);
   out.writeUInt8(END, position); // the rest is already zero: PAD up to 300 bytes
   return out;
 };
 
+// 53 first, then ascending codes, 82 last.
 const optionOrder = (options: ReadonlyMap<number, Buffer>): number[] => {
-  const middle = [...options.keys()]
-    .filter((code) => code !== MESSAGE_TYPE && code !== RELAY_AGENT_INFORMATION)
-    .sort((a, b) => a - b);
-  return [
-    ...(options.has(MESSAGE_TYPE) ? [MESSAGE_TYPE] : []),
-    ...middle,
-    ...(options.has(RELAY_AGENT_INFORMATION) ? [RELAY_AGENT_INFORMATION] : []),
-  ];
+  const codes: number[] = [];
+  for (const code of options.keys()) {
+    if (code !== MESSAGE_TYPE && code !== RELAY_AGENT_INFORMATION) codes.push(code);
+  }
+  codes.sort((a, b) => a - b);
+  if (options.has(MESSAGE_TYPE)) codes.unshift(MESSAGE_TYPE);
+  if (options.has(RELAY_AGENT_INFORMATION)) codes.push(RELAY_AGENT_INFORMATION);
+  return codes;
 };
 
 // Code and length bytes for every 255-byte chunk; an empty payload is one
@@ -371,28 +374,28 @@ const writeOption = (out: Buffer, at: number, code: number, payload: Buffer): nu
   let position = at;
   let offset = 0;
   do {
-    const chunk = payload.subarray(offset, offset + 255);
-    out.writeUInt8(code, position);
-    out.writeUInt8(chunk.length, position + 1);
-    chunk.copy(out, position + 2);
-    position += 2 + chunk.length;
+    const length = Math.min(255, payload.length - offset);
+    out[position] = code;
+    out[position + 1] = length;
+    payload.copy(out, position + 2, offset, offset + length);
+    position += 2 + length;
     offset += 255;
   } while (offset < payload.length);
   return position;
 };
 
-const ipv4Bytes = (field: string, text: string): Buffer => {
-  const bytes = parseIpv4(text);
-  if (!bytes) throw new RangeError(`${field} "${text}" is not an IPv4 address`);
-  return bytes;
+const ipv4Of = (field: string, text: string): number => {
+  const value = ipv4Value(text);
+  if (value === undefined) throw new RangeError(`${field} "${text}" is not an IPv4 address`);
+  return value;
 };
 
 // A name filling its whole field goes out without the NUL, as decodePacket
-// reads such a field, so what was decoded encodes again.
-const cStringBytes = (field: string, text: string, size: number): Buffer => {
-  const bytes = Buffer.from(text, 'latin1');
-  if (bytes.length > size) throw new RangeError(`${field} is ${bytes.length} bytes, the field holds ${size}`);
-  return bytes;
+// reads such a field, so what was decoded encodes again. latin1 writes one
+// byte per character, so the length in characters is the length in bytes.
+const cString = (field: string, text: string, size: number): string => {
+  if (text.length > size) throw new RangeError(`${field} is ${text.length} bytes, the field holds ${size}`);
+  return text;
 };
 
 /**

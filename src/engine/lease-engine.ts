@@ -63,13 +63,28 @@ interface Message4 {
 
 const hex = (bytes: Buffer | undefined): string | undefined => (bytes ? `\\x${bytes.toString('hex')}` : undefined);
 
-const clientFields = (client: Client4) => ({
+/**
+ * Every message with the same fields in the same order: one object shape for
+ * JSON.stringify however the message came (fields left undefined are not
+ * sent).
+ */
+const message4 = (
+  type: Message4['type'], client: Client4, link: Link4 | undefined,
+  fields: Pick<Message4, 'request_kind' | 'address' | 'circuit_id' | 'hostname' | 'rapid_commit'>,
+): Message4 => ({
+  type,
+  request_kind: fields.request_kind,
   hw_type: client.hwType,
   hw_address: hex(client.hwAddress)!,
   client_id: hex(client.clientId),
+  selector: link?.selector,
+  relay: link?.relay,
+  interface: link?.interface,
+  address: fields.address,
+  circuit_id: fields.circuit_id,
+  hostname: fields.hostname,
+  rapid_commit: fields.rapid_commit,
 });
-
-const linkFields = (link: Link4) => ({ selector: link.selector, relay: link.relay, interface: link.interface });
 
 export interface LeaseEngine4 {
   discover(client: Client4, link: Link4, details?: MessageDetails & { requested?: string; rapidCommit?: boolean }): Promise<Reply4>;
@@ -150,18 +165,14 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
     });
 
   return {
-    discover: (client, link, details = {}) => send({
-      type: 'discover', ...clientFields(client), ...linkFields(link), address: details.requested,
-      circuit_id: hex(details.circuitId), hostname: details.hostname, rapid_commit: details.rapidCommit,
-    }, details.now),
-    request: (client, link, kind, address, details = {}) => send({
-      type: 'request', request_kind: kind, ...clientFields(client), ...linkFields(link), address,
-      circuit_id: hex(details.circuitId), hostname: details.hostname,
-    }, details.now),
-    release: (client, address, details = {}) => send({ type: 'release', ...clientFields(client), address }, details.now),
-    decline: (client, address, details = {}) => send({ type: 'decline', ...clientFields(client), address }, details.now),
-    inform: (client, link, details = {}) => send({
-      type: 'inform', ...clientFields(client), ...linkFields(link), circuit_id: hex(details.circuitId),
-    }, undefined),
+    discover: (client, link, details = {}) => send(message4('discover', client, link, {
+      address: details.requested, circuit_id: hex(details.circuitId), hostname: details.hostname, rapid_commit: details.rapidCommit,
+    }), details.now),
+    request: (client, link, kind, address, details = {}) => send(message4('request', client, link, {
+      request_kind: kind, address, circuit_id: hex(details.circuitId), hostname: details.hostname,
+    }), details.now),
+    release: (client, address, details = {}) => send(message4('release', client, undefined, { address }), details.now),
+    decline: (client, address, details = {}) => send(message4('decline', client, undefined, { address }), details.now),
+    inform: (client, link, details = {}) => send(message4('inform', client, link, { circuit_id: hex(details.circuitId) }), undefined),
   };
 };

@@ -12,7 +12,7 @@ import { loadFrontendConfig, type FrontendConfig } from './config-cache.ts';
 import { createHandler, type Received } from './handler.ts';
 import { startHttp } from './http.ts';
 import { listenForConfig, type ConfigListener } from './listener.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, labelledCounters } from './metrics.ts';
 import { localAddresses, openSocket, type ListeningSocket } from './udp.ts';
 
 export interface FrontendOptions {
@@ -50,36 +50,34 @@ export const DEFAULT_DB_CONNECTIONS = 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface ClientTurn {
-  /** Settles when the client's earlier messages are handled. */
-  ready: Promise<void>;
-  /** Lets the client's next message go. */
-  done(): void;
-}
-
 /**
  * Messages of one client (same chaddr field) are handled one after another, in
  * the order they arrived; different clients still run concurrently. Handled
  * concurrently, dhclient's DISCOVER sent right behind its DECLINE was answered
  * from the state before the DECLINE: it was offered the address it had just
  * declined, got NAKs for it, and ignored them for 10 seconds.
+ *
+ * begin(key) is undefined when the client has nothing in progress (the usual
+ * case, which then costs no promise), else a promise that settles at its turn;
+ * end(key) hands the turn to the client's next message.
  */
-const clientTurns = (): ((data: Buffer) => ClientTurn) => {
-  const tails = new Map<string, Promise<void>>();
-  return (data) => {
-    const key = data.subarray(28, 44).toString('hex');
-    const ready = tails.get(key) ?? Promise.resolve();
-    let finish!: () => void;
-    const mine = new Promise<void>((resolve) => (finish = resolve));
-    const tail = ready.then(() => mine);
-    tails.set(key, tail);
-    return {
-      ready,
-      done: () => {
-        finish();
-        if (tails.get(key) === tail) tails.delete(key);
-      },
-    };
+const clientTurns = () => {
+  // Per client with a message in progress: the messages waiting behind it.
+  const waiting = new Map<string, (() => void)[]>();
+  return {
+    begin: (key: string): Promise<void> | undefined => {
+      const queue = waiting.get(key);
+      if (!queue) {
+        waiting.set(key, []);
+        return undefined;
+      }
+      return new Promise<void>((resolve) => queue.push(resolve));
+    },
+    end: (key: string): void => {
+      const next = waiting.get(key)?.shift();
+      if (next) next();
+      else waiting.delete(key);
+    },
   };
 };
 
@@ -174,51 +172,57 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
 
   const maxInFlight = options.maxInFlight ?? 512;
   let inFlight = 0;
-  const takeTurn = clientTurns();
+  const turns = clientTurns();
+  const counters = labelledCounters(metrics);
   const sockets: ListeningSocket[] = [await openSocket({ port: options.port, address: options.address ?? '0.0.0.0', interface: options.interface })];
 
   const onDatagram = async (listening: ListeningSocket, data: Buffer, rinfo: dgram.RemoteInfo) => {
     if (inFlight >= maxInFlight) {
-      metrics.drops.inc({ reason: 'overload' });
+      counters.drops('overload').inc();
       return;
     }
     inFlight++;
-    const turn = takeTurn(data);
-    await turn.ready;
+    const client = data.toString('hex', 28, 44);
+    const turn = turns.begin(client);
+    if (turn) await turn;
     const started = performance.now();
     try {
       const rx: Received = { data, from: { address: rinfo.address, port: rinfo.port }, interface: listening.interface };
       const outcome = await handle(rx);
-      metrics.received.inc({ type: outcome.type });
-      if (outcome.decision) metrics.dbLatency.observe({ call: outcome.type }, (performance.now() - started) / 1000);
+      counters.received(outcome.type).inc();
+      if (outcome.decision) counters.dbLatency(outcome.type).observe((performance.now() - started) / 1000);
       if (outcome.drop) {
-        metrics.drops.inc({ reason: outcome.drop });
-        log.debug({ from: rinfo.address, type: outcome.type, reason: outcome.drop, detail: outcome.detail }, 'dropped');
+        counters.drops(outcome.drop).inc();
+        if (log.isLevelEnabled('debug')) {
+          log.debug({ from: rinfo.address, type: outcome.type, reason: outcome.drop, detail: outcome.detail }, 'dropped');
+        }
         if (outcome.drop === 'database-error') void recover();
       }
       if (outcome.reply) {
         const { data: bytes, to, type } = outcome.reply;
         listening.socket.send(bytes, to.port, to.address, (error) => {
           if (error) {
-            metrics.drops.inc({ reason: 'send-failed' });
+            counters.drops('send-failed').inc();
             log.warn({ to, err: error.message }, 'reply not sent');
           }
         });
-        metrics.sent.inc({ type });
+        counters.sent(type).inc();
         const decision = outcome.decision!;
         if (type === 'ack' && decision.address) {
           metrics.grants.inc();
-          log.info({ address: decision.address, subnet: decision.subnet_id, chaddr: data.subarray(28, 34).toString('hex'), reason: decision.reason }, 'lease granted');
-        } else {
+          if (log.isLevelEnabled('info')) {
+            log.info({ address: decision.address, subnet: decision.subnet_id, chaddr: data.toString('hex', 28, 34), reason: decision.reason }, 'lease granted');
+          }
+        } else if (log.isLevelEnabled('debug')) {
           log.debug({ type, address: decision.address, reason: decision.reason }, 'replied');
         }
       }
     } catch (error) {
       // The handler does not throw; this is a last guard for the process.
-      metrics.drops.inc({ reason: 'internal-error' });
+      counters.drops('internal-error').inc();
       log.error({ err: (error as Error).stack }, 'packet handling failed');
     } finally {
-      turn.done();
+      turns.end(client);
       inFlight--;
     }
   };

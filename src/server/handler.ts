@@ -48,6 +48,9 @@ export const MESSAGE_NAMES: Record<number, string> = {
 
 const ZERO = '0.0.0.0';
 
+/** The client messages a server answers (RFC 2131 section 3). */
+const ANSWERED: ReadonlySet<number> = new Set([DHCPDISCOVER, DHCPREQUEST, DHCPDECLINE, DHCPRELEASE, DHCPINFORM]);
+
 /** This host's address towards a peer (the same for every front-end of a process). */
 const sourceAddressTowards = cachedSourceAddressTowards();
 
@@ -70,7 +73,7 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
   const code = messageType(request)!;
   const type = MESSAGE_NAMES[code] ?? `type-${code}`;
   if (request.op !== BOOTREQUEST) return { type, drop: 'not-a-request' };
-  if (![DHCPDISCOVER, DHCPREQUEST, DHCPDECLINE, DHCPRELEASE, DHCPINFORM].includes(code)) {
+  if (!ANSWERED.has(code)) {
     return { type, drop: 'unsupported-message' };
   }
   const relay = relayAgentInfo(request);

@@ -28,3 +28,25 @@ export const createMetrics = () => {
 };
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The per-packet metrics by label value, each child looked up once: passing
+ * labels as an object costs a hash of it at every call, several times per
+ * packet.
+ */
+export const labelledCounters = (metrics: Metrics) => {
+  const cached = <Child>(child: (value: string) => Child): ((value: string) => Child) => {
+    const children = new Map<string, Child>();
+    return (value) => {
+      let found = children.get(value);
+      if (!found) children.set(value, (found = child(value)));
+      return found;
+    };
+  };
+  return {
+    received: cached((type) => metrics.received.labels(type)),
+    sent: cached((type) => metrics.sent.labels(type)),
+    drops: cached((reason) => metrics.drops.labels(reason)),
+    dbLatency: cached((call) => metrics.dbLatency.labels(call)),
+  };
+};

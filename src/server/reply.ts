@@ -19,7 +19,7 @@ const REBINDING_TIME = 59; // Section 9.12
 const RAPID_COMMIT = 80; // RFC 4039, Section 4
 
 const uint32 = (value: number): Buffer => {
-  const buffer = Buffer.alloc(4);
+  const buffer = Buffer.allocUnsafe(4);
   buffer.writeUInt32BE(value);
   return buffer;
 };
@@ -30,11 +30,11 @@ const uint32 = (value: number): Buffer => {
  * (option 55) or when marked always-send.
  */
 const addConfiguredOptions = (reply: Dhcp4Packet, request: Dhcp4Packet, layers: EncodedOptions[]): void => {
-  const requested = new Set(parameterRequestList(request));
+  const requested = parameterRequestList(request);
   for (const layer of layers) {
     for (const [code, payload] of layer.payloads) {
       if (code === SERVER_IDENTIFIER) continue; // set by the caller
-      if (requested.has(code) || layer.alwaysSend.has(code)) reply.options.set(code, payload);
+      if (requested.includes(code) || layer.alwaysSend.has(code)) reply.options.set(code, payload);
       else reply.options.delete(code);
     }
   }
@@ -76,7 +76,10 @@ export const buildReply = ({ request, decision, subnet, serverId, rapidCommit }:
     reply.options.set(SUBNET_MASK, subnet.subnetMask);
     const address = decision.address ? ipv4ToNumber(decision.address) : undefined;
     const pool = address === undefined ? undefined : subnet.pools.find((p) => address >= p.first && address <= p.last);
-    addConfiguredOptions(reply, request, [subnet.options, ...(pool ? [pool] : []), encodeOptions(decision.option_data)]);
+    const layers = [subnet.options];
+    if (pool) layers.push(pool);
+    if (decision.option_data) layers.push(encodeOptions(decision.option_data));
+    addConfiguredOptions(reply, request, layers);
     // Option 1 is always sent: clients cannot configure the address without it.
     if (!reply.options.has(SUBNET_MASK)) reply.options.set(SUBNET_MASK, subnet.subnetMask);
   }

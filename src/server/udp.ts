@@ -5,7 +5,9 @@
 // any interface and directly attached clients on at most one interface (named
 // with --interface); run one front-end per directly attached LAN.
 import dgram from 'node:dgram';
+import { lookup, type LookupOneOptions } from 'node:dns';
 import { networkInterfaces } from 'node:os';
+import { ipv4Value } from '../dhcp4/options.ts';
 
 export interface ListeningSocket {
   socket: dgram.Socket;
@@ -25,11 +27,24 @@ export const interfaceAddress = (name: string): string => {
 export const localAddresses = (): Set<string> =>
   new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address)));
 
+/**
+ * Replies go to address literals: those need no resolver call (dgram's
+ * default asks dns.lookup for every datagram sent).
+ */
+const literalLookup = (
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void => {
+  if (ipv4Value(hostname) !== undefined) callback(null, hostname, 4);
+  else lookup(hostname, options, callback);
+};
+
 export const openSocket = async (options: { port: number; address: string; interface?: string }): Promise<ListeningSocket> => {
   const lan = options.interface === undefined ? undefined : { name: options.interface, address: interfaceAddress(options.interface) };
   // Clients retransmit in bursts (a power cut ends, a relay restarts): 4 MiB
   // of queue rather than the kernel's default 208 KiB, up to net.core.rmem_max.
-  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: RECEIVE_BUFFER_BYTES });
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: RECEIVE_BUFFER_BYTES, lookup: literalLookup });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ port: options.port, address: options.address }, () => {

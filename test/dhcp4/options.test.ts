@@ -4,6 +4,7 @@ import {
   OptionDataError,
   encodeOptionData,
   formatOptionData,
+  ipv4Value,
   optionByCode,
   optionByName,
   type OptionDef,
@@ -61,6 +62,16 @@ t.test('ipv4-address values', async (t) => {
   rejects(t, 'routers', '192.0.2.01', 'option routers: "192.0.2.01" is not an IPv4 address');
   rejects(t, 'routers', '2001:db8::1', 'option routers: "2001:db8::1" is not an IPv4 address');
   rejects(t, 'routers', '192.0.2.1, ', 'option routers: "" is not an IPv4 address'); // a blank value after the comma
+});
+
+t.test('IPv4 address text, strict like inet_pton', async (t) => {
+  t.equal(ipv4Value('0.0.0.0'), 0);
+  t.equal(ipv4Value('255.255.255.255'), 0xffffffff);
+  t.equal(ipv4Value('192.0.2.10'), 0xc000020a);
+  for (const bad of ['', '.', '1.2.3', '1.2.3.4.5', '1.2.3.4.', '.1.2.3.4', '1..2.3', '1.2.3.256', '1.2.3.1000',
+    '01.2.3.4', '1.2.3.00', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.a', '1.2.3.-4', '+1.2.3.4', '1.2.3.0x1', '２.2.3.4']) {
+    t.equal(ipv4Value(bad), undefined, JSON.stringify(bad));
+  }
 });
 
 t.test('integers', async (t) => {
