@@ -8,6 +8,8 @@
 // whose payload is an encapsulated option space are carried as raw bytes,
 // and the few options the server itself writes are not configurable.
 
+import { ipv4Value } from '../net/ipv4.ts';
+
 /** A value, or one field of a record (Kea's option data types). */
 export type FieldType =
   | 'binary'
@@ -203,33 +205,6 @@ export const optionByName = (name: string): OptionDef | undefined => byName.get(
 
 // ---------------------------------------------------------------------------
 // IPv4 addresses, shared with the packet codec.
-
-/**
- * Dotted-quad text as a 32-bit unsigned number, or undefined. Strict like
- * inet_pton: four decimal parts of 0..255, no leading zeros, no shorthand.
- * A character loop: replies write several addresses each, and splitting and
- * matching every part showed in the front-end's profile.
- */
-export const ipv4Value = (text: string): number | undefined => {
-  let value = 0;
-  let parts = 0;
-  let part = -1; // -1: no digit yet in this part
-  for (let index = 0; index <= text.length; index++) {
-    const char = index < text.length ? text.charCodeAt(index) : 46; // a final '.'
-    if (char === 46) {
-      if (part < 0 || ++parts > 4) return undefined;
-      value = value * 256 + part;
-      part = -1;
-    } else if (char >= 48 && char <= 57) {
-      if (part === 0) return undefined; // a leading zero
-      part = part < 0 ? char - 48 : part * 10 + char - 48;
-      if (part > 255) return undefined;
-    } else {
-      return undefined;
-    }
-  }
-  return parts === 4 ? value : undefined;
-};
 
 /** Dotted-quad text to 4 bytes, or undefined (see ipv4Value). */
 export const parseIpv4 = (text: string): Buffer | undefined => {

@@ -7,7 +7,8 @@
 // expect. The getters read the options the server acts on and cite where
 // each is defined.
 
-import { formatIpv4, ipv4Value } from './options.ts';
+import { ipv4Value } from '../net/ipv4.ts';
+import { formatIpv4 } from './options.ts';
 
 // RFC 2131, Section 4.1: servers listen on 67, clients on 68.
 export const DHCP_SERVER_PORT = 67;

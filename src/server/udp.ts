@@ -7,7 +7,7 @@
 import dgram from 'node:dgram';
 import { lookup, type LookupOneOptions } from 'node:dns';
 import { networkInterfaces } from 'node:os';
-import { ipv4Value } from '../dhcp4/options.ts';
+import { ipv4Value } from '../net/ipv4.ts';
 
 export interface ListeningSocket {
   socket: dgram.Socket;

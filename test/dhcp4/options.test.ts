@@ -4,11 +4,11 @@ import {
   OptionDataError,
   encodeOptionData,
   formatOptionData,
-  ipv4Value,
   optionByCode,
   optionByName,
   type OptionDef,
 } from '../../src/dhcp4/options.ts';
+import { ipv4Value } from '../../src/net/ipv4.ts';
 
 const def = (name: string): OptionDef => {
   const found = optionByName(name);

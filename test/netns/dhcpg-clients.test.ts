@@ -6,6 +6,7 @@
 // and dhcpg-rebind.test.ts. Skips, saying why, without root, network
 // namespaces or a client binary (test/helpers/debian-packages.txt).
 import t from 'tap';
+import { ipv4InRange } from '../../src/net/ipv4.ts';
 import {
   CLIENT_KINDS,
   clientAvailable,
@@ -23,12 +24,8 @@ const LAN_SERVER = '192.0.2.2';
 const RELAYED_ROUTER = '198.51.100.1';
 const RELAY_SERVER = '203.0.113.2';
 
-const ipv4ToNumber = (address: string): number =>
-  address.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
-const inRange = (address: string, first: string, last: string): boolean =>
-  ipv4ToNumber(address) >= ipv4ToNumber(first) && ipv4ToNumber(address) <= ipv4ToNumber(last);
-const inLanPool = (address: string): boolean => inRange(address, '192.0.2.100', '192.0.2.199');
-const inRelayedPool = (address: string): boolean => inRange(address, '198.51.100.100', '198.51.100.199');
+const inLanPool = (address: string): boolean => ipv4InRange(address, '192.0.2.100', '192.0.2.199');
+const inRelayedPool = (address: string): boolean => ipv4InRange(address, '198.51.100.100', '198.51.100.199');
 
 const CONFIG = {
   'valid-lifetime': 600,

@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { ipv4InRange } from '../../src/net/ipv4.ts';
 import { exec, netnsAvailable, Topology, type SpawnedProcess } from '../helpers/netns.ts';
 import {
   CLIENT_KINDS,
@@ -20,11 +21,6 @@ import { parsePerfdhcpReport, runPerfdhcp } from '../helpers/perfdhcp.ts';
 
 const OBTAIN_MS = 15_000;
 
-const ipv4ToNumber = (address: string): number =>
-  address.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
-
-const inRange = (address: string, first: string, last: string): boolean =>
-  ipv4ToNumber(address) >= ipv4ToNumber(first) && ipv4ToNumber(address) <= ipv4ToNumber(last);
 
 const missing = async (command: string, what: string): Promise<string | false> =>
   (await commandAvailable(command)) ? false : `${what} is not installed (see test/helpers/debian-packages.txt)`;
@@ -125,7 +121,7 @@ t.test('namespaces', { skip: noNetns }, async (t) => {
       return createClient(topology, kind, ns, 'eth0');
     };
     const checkLease = async (t: Test, kind: ClientKind, ns: string, lease: ClientLease): Promise<void> => {
-      t.ok(inRange(lease.address, '192.0.2.100', '192.0.2.150'), `${lease.address} is in the pool`);
+      t.ok(ipv4InRange(lease.address, '192.0.2.100', '192.0.2.150'), `${lease.address} is in the pool`);
       t.match(lease, {
         client: kind,
         prefixLength: 24,
@@ -237,7 +233,7 @@ t.test('namespaces', { skip: noNetns }, async (t) => {
     await topology.attachToBridge(lan, { ns: clientNs, ifname: 'eth0' });
     const client = await createClient(topology, kind, clientNs, 'eth0');
     const lease = await client.obtain({ timeoutMs: OBTAIN_MS });
-    t.ok(inRange(lease.address, '198.51.100.100', '198.51.100.150'), `${kind} got ${lease.address} through the relay`);
+    t.ok(ipv4InRange(lease.address, '198.51.100.100', '198.51.100.150'), `${kind} got ${lease.address} through the relay`);
     t.match(lease, { serverId: '203.0.113.2', routers: ['198.51.100.1'], dnsServers: ['203.0.113.53'] });
     t.match(relay.stderr() + relay.stdout(), /Forwarded BOOTREQUEST .* to 203\.0\.113\.2/);
     t.match(relay.stderr() + relay.stdout(), /BOOTREPLY giaddr: 198\.51\.100\.1/);
