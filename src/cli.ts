@@ -58,7 +58,7 @@ program
   .option('--port <n>', 'UDP port (clients are answered on port + 1 unless it is 67)', '67')
   .option('--address <ip>', 'address to bind', '0.0.0.0')
   .option('--http <addr:port>', 'serve /metrics, /healthz and /readyz here')
-  .option('--db-connections <n>', 'database connections of this front-end (default 2)')
+  .option('--db-connections <n>', 'database connections for lease calls (default 1; one more flushes the WAL)')
   .action(serveCommand);
 
 program

@@ -2,6 +2,7 @@
 // type, all sent to the one SQL entry point dhcpg.handle4 in batches.
 import type { Db } from '../db/pool.ts';
 import type { OptionData } from '../config/dhcp4.ts';
+import type { WalFlusher } from './wal-flush.ts';
 
 /** How a DHCPv4 client is identified (RFC 2131 section 4.2). */
 export interface Client4 {
@@ -101,6 +102,12 @@ export interface EngineOptions {
   maxBatch?: number;
   /** Told the size of every call, for metrics. */
   onBatch?(size: number): void;
+  /**
+   * When given, batches that bind, release or decline commit without waiting
+   * for the WAL flush and their answers wait for this flusher instead (see
+   * wal-flush.ts); without it they commit synchronously.
+   */
+  flusher?: WalFlusher;
 }
 
 interface Pending {
@@ -126,13 +133,32 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
 
   const call = async (batch: Pending[]): Promise<void> => {
     options.onBatch?.(batch.length);
+    // The same test as dhcpg.handle4's: does the batch write anything that
+    // must last?
+    const durable = batch.some(({ message }) => message.type === 'request' || message.type === 'release'
+      || message.type === 'decline' || (message.type === 'discover' && message.rapid_commit === true));
+    const deferFlush = durable && options.flusher !== undefined;
     const rows = await db.query<Reply4>(
-      'handle4',
-      'select * from dhcpg.handle4($1::jsonb, coalesce($2::timestamptz, now()))',
+      deferFlush ? 'handle4-deferred-flush' : 'handle4',
+      deferFlush
+        // set_config is volatile, so it runs for each row, before the commit.
+        ? `select * from dhcpg.handle4($1::jsonb, coalesce($2::timestamptz, now()))
+            where set_config('synchronous_commit', 'off', true) is not null`
+        : 'select * from dhcpg.handle4($1::jsonb, coalesce($2::timestamptz, now()))',
       [JSON.stringify(batch.map((p) => p.message)), batch[0]!.now ?? null],
     );
     if (rows.length !== batch.length) throw new Error(`the lease engine answered ${rows.length} of ${batch.length} messages`);
-    batch.forEach((p, k) => p.resolve(rows[k]!));
+    if (!deferFlush) {
+      batch.forEach((p, k) => p.resolve(rows[k]!));
+      return;
+    }
+    // The connection takes the next batch while the WAL is flushed. The batch
+    // has committed: if the flush fails its messages fail, and are not sent
+    // again (the clients retransmit).
+    options.flusher!.flushed().then(
+      () => batch.forEach((p, k) => p.resolve(rows[k]!)),
+      (error: unknown) => batch.forEach((p) => p.reject(error)),
+    );
   };
 
   const run = async (batch: Pending[]): Promise<void> => {
