@@ -1,9 +1,12 @@
 // Lease engine alone, no UDP: DISCOVER + REQUEST pairs per second for new
 // clients at a given number of connections (each its own front-end, as far
 // as PostgreSQL can tell), with CLIENTS_PER_CONNECTION clients in flight per
-// connection, as on a busy front-end: their messages go in batches.
+// connection, as on a busy front-end: their messages go in batches, and
+// answers that bind wait for a WAL flush on one more connection, as in a
+// front-end (engine/wal-flush.ts).
 import { connect } from '../db/pool.ts';
 import { leaseEngine4, type Client4 } from '../engine/lease-engine.ts';
+import { walFlusher } from '../engine/wal-flush.ts';
 
 export interface ClaimResult {
   connections: number;
@@ -31,7 +34,8 @@ export const CLIENTS_PER_CONNECTION = 32;
 /** Runs until `seconds` pass or `maxLeases` are granted, whichever first. */
 export const measureClaims = async (url: string, connections: number, seconds: number, firstClient: number, maxLeases = 1_000_000): Promise<ClaimResult> => {
   const db = connect(url, { max: connections, applicationName: 'dhcpg-bench' });
-  const engine = leaseEngine4(db, { concurrency: connections });
+  const flushDb = connect(url, { max: 1, applicationName: 'dhcpg-bench-flush' });
+  const engine = leaseEngine4(db, { concurrency: connections, flusher: walFlusher(flushDb) });
   const clients = connections * CLIENTS_PER_CONNECTION;
   let next = firstClient;
   let leases = 0;
@@ -52,5 +56,6 @@ export const measureClaims = async (url: string, connections: number, seconds: n
   }));
   const elapsed = (performance.now() - started) / 1000;
   await db.end();
+  await flushDb.end();
   return { connections, clients, leasesPerSecond: leases / elapsed, leases, exhausted, seconds: elapsed };
 };

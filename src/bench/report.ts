@@ -38,7 +38,7 @@ export const markdownReport = (r: BenchResults): string => {
     lines.push(`| ${run.servers} | ${run.maxRate} | ${lostAtFirst(run)} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} | ${kea ? kea.maxRate : 'not run'} | ${kea ? lostAtFirst(kea) : '–'} |`);
   }
   if (!Array.isArray(r.kea)) lines.push('', `Kea: ${r.kea.skipped}`);
-  lines.push('', `**Lease engine alone** (DISCOVER + REQUEST, new clients, durable commits; dhcpg with ${CLIENTS_PER_CONNECTION} clients in flight per connection, their messages batched) and the **iterative check-then-insert allocator** (one caller per connection: it cannot batch) on the same database:`, '');
+  lines.push('', `**Lease engine alone** (DISCOVER + REQUEST, new clients, durable commits; dhcpg with ${CLIENTS_PER_CONNECTION} clients in flight per connection, their messages batched, ACKs after a group WAL flush as in a front-end) and the **iterative check-then-insert allocator** (one caller per connection: it cannot batch) on the same database:`, '');
   lines.push('| connections | dhcpg leases/s | dhcpg retries per 1000 | iterative leases/s | iterative retries per 1000 |', '| --- | --- | --- | --- | --- |');
   for (const claim of r.engineClaims) {
     const iter = r.iterative.find((i) => i.connections === claim.connections);
