@@ -13,7 +13,7 @@ import { loadFrontendConfig, type FrontendConfig } from './config-cache.ts';
 import { createHandler, type Received } from './handler.ts';
 import { startHttp } from './http.ts';
 import { listenForConfig, type ConfigListener } from './listener.ts';
-import { createMetrics, labelledCounters } from './metrics.ts';
+import { createMetrics, perPacketMetrics } from './metrics.ts';
 import { localAddresses, openSocket, type ListeningSocket } from './udp.ts';
 
 export interface FrontendOptions {
@@ -188,7 +188,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   let inFlight = 0;
   const turns = clientTurns();
-  const counters = labelledCounters(metrics);
+  const counters = perPacketMetrics(metrics);
   const sockets: ListeningSocket[] = [await openSocket({ port: options.port, address: options.address ?? '0.0.0.0', interface: options.interface })];
 
   const onDatagram = async (listening: ListeningSocket, data: Buffer, rinfo: dgram.RemoteInfo) => {

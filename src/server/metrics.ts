@@ -34,7 +34,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
  * labels as an object costs a hash of it at every call, several times per
  * packet.
  */
-export const labelledCounters = (metrics: Metrics) => {
+export const perPacketMetrics = (metrics: Metrics) => {
   const cached = <Child>(child: (value: string) => Child): ((value: string) => Child) => {
     const children = new Map<string, Child>();
     return (value) => {
