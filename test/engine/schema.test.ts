@@ -31,16 +31,19 @@ t.test('an unmigrated database is refused', async (t) => {
   await t.rejects(checkSchema(db), /no dhcpg schema: run "dhcpg migrate"/);
 });
 
-t.test('20 concurrent migrations of one database all succeed; the last one refuses to go down', async (t) => {
+t.test('20 concurrent migrations of one database all succeed; down stops at 002', async (t) => {
   const name = `dhcpg_migr_${process.pid}`;
   await admin(`create database ${name}`);
   const url = withDatabaseName(process.env.DHCPG_TEST_ADMIN_URL!, name);
   t.teardown(() => admin(`drop database ${name} with (force)`));
   const runs = await Promise.all(Array.from({ length: 20 }, () => migrate(url, 'up')));
   t.equal(runs.filter((ran) => ran.length > 0).length, 1, 'one run applied, the others found nothing to do');
-  // 002 replaced the per-message functions of 001: there is no way back.
+  // 003 changed nothing a front-end relies on: going down one step leaves the
+  // schema version as it was. 002 replaced the per-message functions of 001:
+  // there is no way back past it.
+  t.same((await migrate(url, 'down')).map((m) => m.name), ['003_single_round_batches']);
   await t.rejects(migrate(url, 'down'), /migration 002_message_batches cannot be undone; nothing was changed/);
-  t.same(await migrate(url, 'up'), [], 'nothing was undone');
+  t.same((await migrate(url, 'up')).map((m) => m.name), ['003_single_round_batches'], 'only 003 was undone');
   const [row] = await adminQuery<{ version: number }>(url, 'select dhcpg.schema_version() as version');
   t.equal(row?.version, SCHEMA_VERSION);
 });
