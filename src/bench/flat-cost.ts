@@ -6,6 +6,7 @@ import { connect } from '../db/pool.ts';
 import { applyConfig4 } from '../config/apply.ts';
 import { readDhcp4 } from '../config/dhcp4.ts';
 import { leaseEngine4, type Client4 } from '../engine/lease-engine.ts';
+import { ipv4ToNumber, numberToIpv4 } from '../net/ipv4.ts';
 import { RELAYED_LINK } from './engine-claims.ts';
 
 export interface FlatCostPoint {
@@ -19,10 +20,9 @@ export interface FlatCostPoint {
 /** A pool of `size` addresses in 198.18.0.0/15 or, past 128k, a /12 whose rows are never sent to. */
 const poolConfig = (size: number) => {
   const prefix = size > 131_072 ? '198.16.0.0/12' : '198.18.0.0/15';
-  const first = size > 131_072 ? [198, 16, 0, 1] : [198, 18, 0, 1];
-  const lastNumber = ((first[0]! << 24) >>> 0) + (first[1]! << 16) + (first[2]! << 8) + first[3]! + size - 1;
-  const last = [24, 16, 8, 0].map((s) => (lastNumber >>> s) & 255).join('.');
-  return { subnet4: [{ id: 1, subnet: prefix, relay: { 'ip-addresses': ['127.0.0.1'] }, pools: [{ pool: `${first.join('.')} - ${last}` }] }] };
+  const first = size > 131_072 ? '198.16.0.1' : '198.18.0.1';
+  const last = numberToIpv4(ipv4ToNumber(first) + size - 1);
+  return { subnet4: [{ id: 1, subnet: prefix, relay: { 'ip-addresses': ['127.0.0.1'] }, pools: [{ pool: `${first} - ${last}` }] }] };
 };
 
 /** Marks a random `fraction` of the pool bound to made-up clients, as if long in use. */

@@ -117,6 +117,11 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+const HANDLE4 = 'select * from dhcpg.handle4($1::jsonb, coalesce($2::timestamptz, now()))';
+// The same, committing without waiting for the WAL flush: set_config is
+// volatile, so it runs for each row, before the commit.
+const HANDLE4_DEFERRED_FLUSH = `${HANDLE4} where set_config('synchronous_commit', 'off', true) is not null`;
+
 /**
  * Messages go to dhcpg.handle4 in batches: a message is sent at once when a
  * call slot is free, else with everything else that arrived while every slot
@@ -140,11 +145,7 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
     const deferFlush = durable && options.flusher !== undefined;
     const rows = await db.query<Reply4>(
       deferFlush ? 'handle4-deferred-flush' : 'handle4',
-      deferFlush
-        // set_config is volatile, so it runs for each row, before the commit.
-        ? `select * from dhcpg.handle4($1::jsonb, coalesce($2::timestamptz, now()))
-            where set_config('synchronous_commit', 'off', true) is not null`
-        : 'select * from dhcpg.handle4($1::jsonb, coalesce($2::timestamptz, now()))',
+      deferFlush ? HANDLE4_DEFERRED_FLUSH : HANDLE4,
       [JSON.stringify(batch.map((p) => p.message)), batch[0]!.now ?? null],
     );
     if (rows.length !== batch.length) throw new Error(`the lease engine answered ${rows.length} of ${batch.length} messages`);

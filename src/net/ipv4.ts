@@ -47,9 +47,10 @@ export interface Ipv4Range {
 /** "192.0.2.0/24" as its network range; undefined when not a valid IPv4 prefix. */
 export const parseIpv4Prefix = (text: string): (Ipv4Range & { length: number }) | undefined => {
   const match = /^([0-9.]+)\/(\d{1,2})$/.exec(text.trim());
-  const address = match ? ipv4Value(match[1]!) : undefined;
-  if (address === undefined || Number(match![2]) > 32) return undefined;
-  const length = Number(match![2]);
+  if (!match) return undefined;
+  const address = ipv4Value(match[1]!);
+  const length = Number(match[2]);
+  if (address === undefined || length > 32) return undefined;
   const size = 2 ** (32 - length);
   const first = Math.floor(address / size) * size;
   return { first, last: first + size - 1, length };

@@ -4,7 +4,7 @@
 // every reconnect (frontend.ts).
 import type { OptionData } from '../config/dhcp4.ts';
 import type { Db } from '../db/pool.ts';
-import { encodeOptionData, optionByCode } from '../dhcp4/options.ts';
+import { encodeOptionData, formatIpv4, optionByCode } from '../dhcp4/options.ts';
 import { ipv4ToNumber, parseIpv4Prefix } from '../net/ipv4.ts';
 
 /** Options ready to copy into a reply. */
@@ -74,7 +74,7 @@ export const loadFrontendConfig = async (db: Db): Promise<FrontendConfig> => {
   for (const subnet of config.subnets4) {
     const options = encodeOptions(subnet.optionData);
     const serverId = options.payloads.get(SERVER_IDENTIFIER);
-    if (serverId) serverIds.add([...serverId].join('.'));
+    if (serverId) serverIds.add(formatIpv4(serverId));
     subnets.set(subnet.id, {
       id: subnet.id,
       subnetMask: maskOf(parseIpv4Prefix(subnet.prefix)!.length),

@@ -4,7 +4,7 @@ import {
   DHCPACK, DHCPNAK, DHCPOFFER, replyFromRequest, parameterRequestList, hostName,
   type Dhcp4Packet,
 } from '../dhcp4/packet.ts';
-import { parseIpv4 } from '../dhcp4/options.ts';
+import { formatIpv4, parseIpv4 } from '../dhcp4/options.ts';
 import { ipv4ToNumber } from '../net/ipv4.ts';
 import type { Reply4 } from '../engine/lease-engine.ts';
 import { encodeOptions, type CachedSubnet, type EncodedOptions } from './config-cache.ts';
@@ -52,7 +52,7 @@ export interface ReplyContext {
 /** The dhcp-server-identifier configured for this subnet (or inherited), if any. */
 export const configuredServerId = (subnet: CachedSubnet | undefined): string | undefined => {
   const configured = subnet?.options.payloads.get(SERVER_IDENTIFIER);
-  return configured ? [...configured].join('.') : undefined;
+  return configured ? formatIpv4(configured) : undefined;
 };
 
 /** DHCPOFFER / DHCPACK / DHCPNAK for the engine's decision. */
