@@ -22,10 +22,14 @@ export const listenForConfig = async (url: string | undefined, onChange: () => v
     retryInterval: (attempt: number) => Math.min(250 * 2 ** attempt, 5000),
   });
   subscriber.notifications.on(CONFIG_CHANNEL, onChange);
-  subscriber.events.on('connected', onChange);
   subscriber.events.on('reconnect', (attempt) => log.warn({ attempt }, 'configuration listener reconnecting'));
   subscriber.events.on('error', (error) => log.error({ err: error.message }, 'configuration listener failed'));
   await subscriber.connect();
   await subscriber.listenTo(CONFIG_CHANNEL);
+  // A change committed before LISTEN took effect sent its NOTIFY to nobody:
+  // reload once now that we listen, and after every reconnect (pg-listen
+  // emits 'connected' on a reconnect only once it listens again).
+  subscriber.events.on('connected', onChange);
+  onChange();
   return { close: () => subscriber.close() };
 };
