@@ -59,6 +59,7 @@ program
   .option('--address <ip>', 'address to bind', '0.0.0.0')
   .option('--http <addr:port>', 'serve /metrics, /healthz and /readyz here')
   .option('--db-connections <n>', 'database connections for lease calls (default 1; one more flushes the WAL)')
+  .option('--batch-wait <ms>', 'under load, how long a free lease connection waits to gather more messages (default 1; 0: never)')
   .action(serveCommand);
 
 program

@@ -68,3 +68,16 @@ t.test('an invalid file exits 2 naming each problem; a wrong schema exits 3', as
   t.equal(mismatch.code, 3);
   t.match(mismatch.stderr, /schema version 99, this dhcpg is built for version 2/);
 });
+
+t.test('serve refuses bad numbers before touching the database', async (t) => {
+  const { url } = await testDatabase(t);
+  for (const [option, value, message] of [
+    ['--db-connections', '0', /--db-connections wants a positive integer, not "0"/],
+    ['--batch-wait', '-1', /--batch-wait wants milliseconds from 0 to 100, not "-1"/],
+    ['--batch-wait', 'soon', /--batch-wait wants milliseconds from 0 to 100, not "soon"/],
+  ] as const) {
+    const run = await dhcpg(url, 'serve', '--port', '0', '--address', '127.0.0.1', option, value);
+    t.not(run.code, 0, `${option} ${value}`);
+    t.match(run.stderr, message);
+  }
+});

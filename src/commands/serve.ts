@@ -1,4 +1,4 @@
-// dhcpg serve [--config FILE] [--interface IF] [--port N] [--address A] [--http ADDR:PORT]
+// dhcpg serve [--config FILE] [--interface IF] [--port N] [--address A] [--http ADDR:PORT] [--db-connections N] [--batch-wait MS]
 import { openDatabase } from './database.ts';
 import { applyConfigFile, describeSummary } from './config.ts';
 import { startFrontend } from '../server/frontend.ts';
@@ -11,6 +11,7 @@ export interface ServeOptions {
   address?: string;
   http?: string;
   dbConnections?: string;
+  batchWait?: string;
   allowUnsupported?: boolean;
 }
 
@@ -27,6 +28,10 @@ export const serveCommand = async (options: ServeOptions): Promise<void> => {
   const dbConnections = options.dbConnections === undefined ? undefined : Number(options.dbConnections);
   if (dbConnections !== undefined && !(Number.isInteger(dbConnections) && dbConnections > 0)) {
     throw new Error(`--db-connections wants a positive integer, not "${options.dbConnections}"`);
+  }
+  const batchWait = options.batchWait === undefined ? undefined : Number(options.batchWait);
+  if (batchWait !== undefined && !(Number.isFinite(batchWait) && batchWait >= 0 && batchWait <= 100)) {
+    throw new Error(`--batch-wait wants milliseconds from 0 to 100, not "${options.batchWait}"`);
   }
   const open = await openDatabase({ max: 2 });
   try {
@@ -47,6 +52,7 @@ export const serveCommand = async (options: ServeOptions): Promise<void> => {
     interface: options.interface?.[0],
     http: options.http ? parseHttp(options.http) : undefined,
     dbConnections,
+    batchWait,
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

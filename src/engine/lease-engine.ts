@@ -100,6 +100,11 @@ export interface EngineOptions {
   concurrency?: number;
   /** Messages per call at most. */
   maxBatch?: number;
+  /**
+   * Under load, how long (ms) a free call slot waits for more messages before
+   * it calls (default 0: never). See leaseEngine4.
+   */
+  batchWait?: number;
   /** Told the size of every call, for metrics. */
   onBatch?(size: number): void;
   /**
@@ -117,6 +122,9 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** A call of this many messages or more means messages arrive faster than calls return. */
+const BUSY_BATCH = 4;
+
 const HANDLE4 = 'select * from dhcpg.handle4($1::jsonb, coalesce($2::timestamptz, now()))';
 // The same, committing without waiting for the WAL flush: set_config is
 // volatile, so it runs for each row, before the commit.
@@ -126,15 +134,23 @@ const HANDLE4_DEFERRED_FLUSH = `${HANDLE4} where set_config('synchronous_commit'
  * Messages go to dhcpg.handle4 in batches: a message is sent at once when a
  * call slot is free, else with everything else that arrived while every slot
  * was busy, in one call. An idle front-end thus adds no delay, and a busy one
- * pays one round trip and one commit for many messages. A batch that fails
+ * pays one round trip and one commit for many messages. Under load (the last
+ * call carried BUSY_BATCH messages or more), a free slot first waits up to
+ * batchWait ms unless half a batch is already waiting: each call costs the
+ * database a fixed share (every statement of dhcpg.handle4 starts an executor)
+ * whatever its size, so fewer, larger calls leave more CPU to everything
+ * else. A front-end that sends one message at a time never waits. A batch that fails
  * as a whole is sent again one message per call, so one bad message fails
  * alone (nothing is retried because of contention: there is none).
  */
 export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 => {
   const concurrency = options.concurrency ?? 4;
   const maxBatch = options.maxBatch ?? 64;
+  const batchWait = options.batchWait ?? 0;
   const queue: Pending[] = [];
   let inFlight = 0;
+  let lastBatch = 0;
+  let waiting: NodeJS.Timeout | undefined;
 
   const call = async (batch: Pending[]): Promise<void> => {
     options.onBatch?.(batch.length);
@@ -172,12 +188,25 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
   };
 
   const dispatch = () => {
+    const enough = queue.length >= maxBatch / 2;
+    if (waiting && !enough) return;
+    clearTimeout(waiting);
+    waiting = undefined;
+    if (batchWait > 0 && lastBatch >= BUSY_BATCH && inFlight < concurrency && queue.length > 0 && !enough) {
+      lastBatch = 0;
+      waiting = setTimeout(() => {
+        waiting = undefined;
+        dispatch();
+      }, batchWait);
+      return;
+    }
     while (inFlight < concurrency && queue.length > 0) {
       // One clock per batch: tests move it per message.
       const now = queue[0]!.now?.getTime();
       let size = 1;
       while (size < queue.length && size < maxBatch && queue[size]!.now?.getTime() === now) size++;
       inFlight++;
+      lastBatch = size;
       void run(queue.splice(0, size)).finally(() => {
         inFlight--;
         dispatch();

@@ -98,3 +98,47 @@ t.test('a malformed batch is refused with a clear error', async (t) => {
   await t.rejects(f.db.query('bad-type', `select * from dhcpg.handle4('[{"type": "offer", "hw_type": 1, "hw_address": "\\\\x01"}]')`),
     /no valid type, request_kind or hardware address/);
 });
+
+t.test('under load a free slot waits for more messages; one message at a time never waits', async (t) => {
+  const f = await engineFixture(t, smallLan());
+  const sizes: number[] = [];
+  const engine = leaseEngine4(f.db, { concurrency: 1, batchWait: 200, onBatch: (size) => sizes.push(size) });
+  const discover = (n: number) => engine.discover(client(n), RELAYED, at);
+
+  // Alone, one after the other: no wait (200 ms each would show).
+  const started = performance.now();
+  for (let n = 1; n <= 5; n++) await discover(n);
+  t.ok(performance.now() - started < 900, 'five lone messages took no wait');
+  t.same(sizes, [1, 1, 1, 1, 1]);
+
+  // A busy call (5 messages behind one), two messages while it runs, and
+  // three 30 ms after it has returned: the wait gathers them into one call.
+  const tick = () => new Promise(setImmediate);
+  sizes.length = 0;
+  await tick();
+  const lead = discover(10);
+  const busy = [11, 12, 13, 14, 15].map(discover);
+  await lead;
+  await tick();
+  const during = [16, 17].map(discover);
+  await Promise.all(busy);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const after = [18, 19, 20].map(discover);
+  await Promise.all([...during, ...after]);
+  t.same(sizes, [1, 5, 5], 'the two and the three went together');
+});
+
+t.test('half a batch waiting ends the wait', async (t) => {
+  const f = await engineFixture(t, smallLan());
+  const sizes: number[] = [];
+  const engine = leaseEngine4(f.db, { concurrency: 1, maxBatch: 8, batchWait: 60_000, onBatch: (size) => sizes.push(size) });
+  const discover = (n: number) => engine.discover(client(n), RELAYED, at);
+  const lead = discover(10);
+  const busy = [11, 12, 13, 14].map(discover);
+  await lead;
+  await Promise.all(busy);
+  const started = performance.now();
+  await Promise.all([21, 22, 23, 24].map(discover));
+  t.ok(performance.now() - started < 5000, 'answered without waiting out the minute');
+  t.same(sizes, [1, 4, 4]);
+});
