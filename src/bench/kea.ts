@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { hasExited, rssOf, spawnChild, stopChildren } from './children.ts';
+import { udpSockets } from './proc-udp.ts';
 
 export interface KeaCluster {
   /** UDP port each server listens on (its -p); it replies to port + 1. */
@@ -156,20 +157,10 @@ const keaConfig = (options: KeaServersOptions, database: DatabaseAccess, logFile
   };
 };
 
-/** Inodes of the UDP sockets bound to the port, in the network namespace of pid. */
-const udpSocketInodes = (pid: number, port: number): string[] => {
-  const localPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  // Columns: sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode ...
-  return readFileSync(`/proc/${pid}/net/udp`, 'utf8').split('\n').slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((columns) => columns[1]?.endsWith(localPort) === true)
-    .map((columns) => columns[9]!);
-};
-
 /** True when pid holds a UDP socket bound to the port. */
 const holdsUdpPort = (pid: number, port: number): boolean => {
   try {
-    const inodes = new Set(udpSocketInodes(pid, port));
+    const inodes = new Set(udpSockets(`/proc/${pid}/net/udp`).filter((s) => s.localPort === port).map((s) => s.inode));
     return readdirSync(`/proc/${pid}/fd`).some((fd) => {
       try {
         const target = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));

@@ -3,6 +3,7 @@
 // the highest step with under 1% drops on both exchanges is the result.
 import type { PerfdhcpResult } from './perfdhcp.ts';
 import { runPerfdhcp } from './perfdhcp.ts';
+import { receiveDrops } from './proc-udp.ts';
 
 export interface RateStep {
   /** Exchanges per second asked for, over all servers. */
@@ -13,6 +14,13 @@ export interface RateStep {
   /** REQUESTs not ACKed (NAKs). */
   rejected: number;
   nonUnique: number;
+  /**
+   * Datagrams the kernel dropped during the step for want of receive-buffer
+   * room: at the servers' sockets, and elsewhere on the host (the load
+   * generator's sockets: answers sent but never read).
+   */
+  droppedAtServers: number;
+  droppedElsewhere: number;
 }
 
 export interface LoadResult {
@@ -22,7 +30,7 @@ export interface LoadResult {
   maxRate: number;
 }
 
-const stepOf = (rate: number, seconds: number, runs: PerfdhcpResult[]): RateStep => {
+const stepOf = (rate: number, seconds: number, runs: PerfdhcpResult[], drops: { servers: number; host: number }): RateStep => {
   const sum = (f: (r: PerfdhcpResult) => number) => runs.reduce((total, r) => total + f(r), 0);
   const sent = sum((r) => r.discoverOffer.sent);
   const dropped = sum((r) => r.discoverOffer.drops + r.requestAck.drops);
@@ -34,6 +42,8 @@ const stepOf = (rate: number, seconds: number, runs: PerfdhcpResult[]): RateStep
     dropRatio: sent === 0 ? 1 : dropped / sent,
     rejected: sum((r) => r.requestAck.rejectedLeases),
     nonUnique: sum((r) => r.discoverOffer.nonUniqueAddresses + r.requestAck.nonUniqueAddresses),
+    droppedAtServers: drops.servers,
+    droppedElsewhere: drops.host - drops.servers,
   };
 };
 
@@ -79,7 +89,10 @@ export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => 
     let step: RateStep | undefined;
     for (let attempt = 0; attempt < 2 && (!step || step.dropRatio >= 0.01); attempt++) {
       await options.reset();
-      step = stepOf(rate, options.seconds, await perfdhcpRuns(options, rate, options.seconds));
+      const before = receiveDrops(options.ports);
+      const runs = await perfdhcpRuns(options, rate, options.seconds);
+      const after = receiveDrops(options.ports);
+      step = stepOf(rate, options.seconds, runs, { servers: after.atPorts - before.atPorts, host: after.host - before.host });
       steps.push(step);
       options.onStep(step);
     }

@@ -38,6 +38,16 @@ export const markdownReport = (r: BenchResults): string => {
     lines.push(`| ${run.servers} | ${run.maxRate} | ${lostAtFirst(run)} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} | ${kea ? kea.maxRate : 'not run'} | ${kea ? lostAtFirst(kea) : '–'} |`);
   }
   if (!Array.isArray(r.kea)) lines.push('', `Kea: ${r.kea.skipped}`);
+  // The step that ended each run (its last attempt), and where its datagrams were dropped.
+  const pastMax = (name: string, res: LoadResult) => {
+    const last = res.steps.at(-1);
+    if (!last || last.dropRatio < 0.01) return [];
+    return [`${name} ×${res.servers} at ${last.rate}/s: ${(last.dropRatio * 100).toFixed(1)}% lost, ${last.droppedAtServers} / ${last.droppedElsewhere}`];
+  };
+  const ends = [...r.dhcpg.flatMap((run) => pastMax('dhcpg', run)), ...keaRuns.flatMap((run) => pastMax('Kea', run))];
+  if (ends.length) {
+    lines.push('', `**Where the rate that ended each run lost its exchanges** (exchanges lost, then datagrams the kernel dropped for want of receive-buffer room at the servers' sockets / elsewhere, i.e. answers perfdhcp did not read in time; the rest were read by the server but not answered in time, or NAKed): ${ends.join('; ')}.`);
+  }
   lines.push('', `**Lease engine alone** (DISCOVER + REQUEST, new clients, durable commits; dhcpg with ${CLIENTS_PER_CONNECTION} clients in flight per connection, their messages batched, ACKs after a group WAL flush as in a front-end) and the **iterative check-then-insert allocator** (one caller per connection: it cannot batch) on the same database:`, '');
   lines.push('| connections | dhcpg leases/s | dhcpg retries per 1000 | iterative leases/s | iterative retries per 1000 |', '| --- | --- | --- | --- | --- |');
   for (const claim of r.engineClaims) {
