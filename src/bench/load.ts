@@ -3,7 +3,7 @@
 // the highest step with under 1% drops on both exchanges is the result.
 import type { PerfdhcpResult } from './perfdhcp.ts';
 import { runPerfdhcp } from './perfdhcp.ts';
-import { receiveDrops } from './proc-udp.ts';
+import { receiveDrops, type ReceiveDrops } from './proc-udp.ts';
 
 export interface RateStep {
   /** Exchanges per second asked for, over all servers. */
@@ -30,7 +30,7 @@ export interface LoadResult {
   maxRate: number;
 }
 
-const stepOf = (rate: number, seconds: number, runs: PerfdhcpResult[], drops: { servers: number; host: number }): RateStep => {
+const stepOf = (rate: number, seconds: number, runs: PerfdhcpResult[], drops: ReceiveDrops): RateStep => {
   const sum = (f: (r: PerfdhcpResult) => number) => runs.reduce((total, r) => total + f(r), 0);
   const sent = sum((r) => r.discoverOffer.sent);
   const dropped = sum((r) => r.discoverOffer.drops + r.requestAck.drops);
@@ -42,8 +42,8 @@ const stepOf = (rate: number, seconds: number, runs: PerfdhcpResult[], drops: { 
     dropRatio: sent === 0 ? 1 : dropped / sent,
     rejected: sum((r) => r.requestAck.rejectedLeases),
     nonUnique: sum((r) => r.discoverOffer.nonUniqueAddresses + r.requestAck.nonUniqueAddresses),
-    droppedAtServers: drops.servers,
-    droppedElsewhere: drops.host - drops.servers,
+    droppedAtServers: drops.atPorts,
+    droppedElsewhere: drops.host - drops.atPorts,
   };
 };
 
@@ -92,7 +92,7 @@ export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => 
       const before = receiveDrops(options.ports);
       const runs = await perfdhcpRuns(options, rate, options.seconds);
       const after = receiveDrops(options.ports);
-      step = stepOf(rate, options.seconds, runs, { servers: after.atPorts - before.atPorts, host: after.host - before.host });
+      step = stepOf(rate, options.seconds, runs, { host: after.host - before.host, atPorts: after.atPorts - before.atPorts });
       steps.push(step);
       options.onStep(step);
     }

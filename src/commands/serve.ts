@@ -21,18 +21,22 @@ const parseHttp = (text: string): { host: string; port: number } => {
   return { host: match[1] || '0.0.0.0', port: Number(match[2]) };
 };
 
+/** A numeric option's value, undefined when not given; refused when not what it wants. */
+const numberOption = (flag: string, text: string | undefined, wants: string, valid: (value: number) => boolean): number | undefined => {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (Number.isNaN(value) || !valid(value)) throw new Error(`${flag} wants ${wants}, not "${text}"`);
+  return value;
+};
+
 export const serveCommand = async (options: ServeOptions): Promise<void> => {
   if ((options.interface?.length ?? 0) > 1) {
     throw new Error('one --interface per front-end: run a front-end for each directly attached LAN (relayed networks need none)');
   }
-  const dbConnections = options.dbConnections === undefined ? undefined : Number(options.dbConnections);
-  if (dbConnections !== undefined && !(Number.isInteger(dbConnections) && dbConnections > 0)) {
-    throw new Error(`--db-connections wants a positive integer, not "${options.dbConnections}"`);
-  }
-  const batchWait = options.batchWait === undefined ? undefined : Number(options.batchWait);
-  if (batchWait !== undefined && !(Number.isFinite(batchWait) && batchWait >= 0 && batchWait <= 100)) {
-    throw new Error(`--batch-wait wants milliseconds from 0 to 100, not "${options.batchWait}"`);
-  }
+  const dbConnections = numberOption('--db-connections', options.dbConnections, 'a positive integer',
+    (n) => Number.isInteger(n) && n > 0);
+  const batchWait = numberOption('--batch-wait', options.batchWait, 'milliseconds from 0 to 100',
+    (n) => n >= 0 && n <= 100);
   const open = await openDatabase({ max: 2 });
   try {
     if (options.config) {

@@ -158,21 +158,21 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
     // must last?
     const durable = batch.some(({ message }) => message.type === 'request' || message.type === 'release'
       || message.type === 'decline' || (message.type === 'discover' && message.rapid_commit === true));
-    const deferFlush = durable && options.flusher !== undefined;
+    const flusher = durable ? options.flusher : undefined;
     const rows = await db.query<Reply4>(
-      deferFlush ? 'handle4-deferred-flush' : 'handle4',
-      deferFlush ? HANDLE4_DEFERRED_FLUSH : HANDLE4,
+      flusher ? 'handle4-deferred-flush' : 'handle4',
+      flusher ? HANDLE4_DEFERRED_FLUSH : HANDLE4,
       [JSON.stringify(batch.map((p) => p.message)), batch[0]!.now ?? null],
     );
     if (rows.length !== batch.length) throw new Error(`the lease engine answered ${rows.length} of ${batch.length} messages`);
-    if (!deferFlush) {
+    if (!flusher) {
       batch.forEach((p, k) => p.resolve(rows[k]!));
       return;
     }
     // The connection takes the next batch while the WAL is flushed. The batch
     // has committed: if the flush fails its messages fail, and are not sent
     // again (the clients retransmit).
-    options.flusher!.flushed().then(
+    flusher.flushed().then(
       () => batch.forEach((p, k) => p.resolve(rows[k]!)),
       (error: unknown) => batch.forEach((p) => p.reject(error)),
     );
@@ -189,10 +189,12 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
 
   const dispatch = () => {
     const enough = queue.length >= maxBatch / 2;
-    if (waiting && !enough) return;
-    clearTimeout(waiting);
-    waiting = undefined;
-    if (batchWait > 0 && lastBatch >= BUSY_BATCH && inFlight < concurrency && queue.length > 0 && !enough) {
+    if (waiting) {
+      if (!enough) return;
+      clearTimeout(waiting);
+      waiting = undefined;
+    } else if (batchWait > 0 && lastBatch >= BUSY_BATCH && inFlight < concurrency && queue.length > 0 && !enough) {
+      // Once the wait is over the next call goes at once (lastBatch is set again when it does).
       lastBatch = 0;
       waiting = setTimeout(() => {
         waiting = undefined;

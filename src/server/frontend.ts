@@ -105,8 +105,9 @@ const clientTurns = () => {
 export const startFrontend = async (options: FrontendOptions): Promise<Frontend> => {
   const metrics = createMetrics();
   const connections = options.dbConnections ?? DEFAULT_DB_CONNECTIONS;
-  const db = connect(options.url, { max: connections, applicationName: 'dhcpg-frontend', statementTimeout: 2000, connectionTimeout: 2000 });
-  const flushDb = connect(options.url, { max: 1, applicationName: 'dhcpg-frontend-flush', statementTimeout: 2000, connectionTimeout: 2000 });
+  const timeouts = { statementTimeout: 2000, connectionTimeout: 2000 };
+  const db = connect(options.url, { max: connections, applicationName: 'dhcpg-frontend', ...timeouts });
+  const flushDb = connect(options.url, { max: 1, applicationName: 'dhcpg-frontend-flush', ...timeouts });
   // Connection errors of idle clients: the probe below notices the outage.
   for (const pool of [db, flushDb]) pool.onError((error) => log.warn({ err: error.message }, 'database connection lost'));
   const engine = leaseEngine4(db, {
