@@ -15,6 +15,8 @@ export interface BenchResults {
   iterative: IterativeResult[];
   dhcpg: (LoadResult & { latency?: LatencyResult; frontendRssKiB?: number[] })[];
   kea: (LoadResult & { rssKiB?: number[] })[] | { skipped: string };
+  /** The default receive buffer of the sockets perfdhcp opened (see receive-buffer.ts). */
+  loadGeneratorReceiveBuffer: { bytes: number; unchanged?: string };
   flatCost: FlatCostPoint[];
   bytesPerLease: { tableBytes: number; indexBytes: number; leases: number; bytesPerLease: number };
   applySeconds: { addresses: number; seconds: number }[];
@@ -22,11 +24,17 @@ export interface BenchResults {
 
 const n = (value: number | undefined, digits = 0) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
 
+const bufferSize = (r: BenchResults): string => {
+  const { bytes, unchanged } = r.loadGeneratorReceiveBuffer;
+  const size = bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+  return unchanged ? `${size}, the kernel's default (${unchanged})` : size;
+};
+
 export const markdownReport = (r: BenchResults): string => {
   const lines: string[] = [];
   const keaRuns = Array.isArray(r.kea) ? r.kea : [];
   lines.push(`Measured ${r.startedAt} on ${r.machine.cpus} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}; \`${r.command}\`.`, '');
-  lines.push('**DORA exchanges per second** through the real UDP path (perfdhcp relaying over loopback at the lowest CPU priority, one instance per server, rate raised step by step): the highest rate with under 1% of exchanges lost; and the share lost at the first rate, the worse of its attempts (for several Kea servers sharing a pool these are NAKs):', '');
+  lines.push(`**DORA exchanges per second** through the real UDP path (perfdhcp relaying over loopback at the lowest CPU priority, one instance per server, its socket's receive buffer ${bufferSize(r)}, rate raised step by step): the highest rate with under 1% of exchanges lost; and the share lost at the first rate, the worse of its attempts (for several Kea servers sharing a pool these are NAKs):`, '');
   lines.push('| servers | dhcpg DORA/s | dhcpg lost at first step | dhcpg p50 / p99 at half rate | Kea 2.2 DORA/s | Kea lost at first step |', '| --- | --- | --- | --- | --- | --- |');
   // The worse of the (at most two) attempts at the first rate.
   const lostAtFirst = (res: LoadResult) => {

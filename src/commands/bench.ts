@@ -18,6 +18,8 @@ import { freeUdpPorts, startFrontends } from '../bench/frontends.ts';
 import { keaAvailable, startKeaServers } from '../bench/kea.ts';
 import { markdownReport, svgChart, type BenchResults } from '../bench/report.ts';
 import { stopChildrenOnSignal } from '../bench/children.ts';
+import { raiseDefaultReceiveBuffer } from '../bench/receive-buffer.ts';
+import { RECEIVE_BUFFER_BYTES } from '../server/udp.ts';
 
 export interface BenchOptions {
   quick?: boolean;
@@ -48,8 +50,11 @@ const resetLeases = async (db: Db) => {
 export const benchCommand = async (options: BenchOptions): Promise<BenchResults> => {
   const quick = options.quick ?? false;
   stopChildrenOnSignal();
-  // Steps of 300 up to 1,200, then 400: no wider gap where either server tops out.
-  const rates = quick ? [1200, 2400, 3600] : [300, 600, 900, ...Array.from({ length: 14 }, (_, k) => 1200 + 400 * k)];
+  // Steps of 300 up to 1,200 and of 400 up to 2,400, where Kea tops out; then
+  // of 800, where dhcpg does.
+  const rates = quick
+    ? [1200, 3600, 6400]
+    : [300, 600, 900, 1200, 1600, 2000, 2400, ...Array.from({ length: 12 }, (_, k) => 3200 + 800 * k)];
   const stepSeconds = quick ? 3 : 8;
   const bench = await openBenchDatabase();
   try {
@@ -63,6 +68,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       iterative: [],
       dhcpg: [],
       kea: { skipped: 'not run' },
+      loadGeneratorReceiveBuffer: { bytes: 0 },
       flatCost: [],
       bytesPerLease: { tableBytes: 0, indexBytes: 0, leases: 0, bytesPerLease: 0 },
       applySeconds: [],
@@ -88,64 +94,71 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       progress(`  iterative: ${iterative.leasesPerSecond.toFixed(0)} leases/s, ${iterative.retriesPer1000.toFixed(1)} retries per 1000 leases`);
     }
 
-    // 2. dhcpg front-ends under perfdhcp.
-    for (const count of FRONTEND_COUNTS) {
-      progress(`dhcpg: ${count} front-end(s)`);
-      const frontends = await startFrontends(count, url, await freeUdpPorts(2 * count));
-      try {
-        let rss: number[] = [];
-        const load: LoadResult = await measureLoad({
-          ports: frontends.ports, rates, seconds: stepSeconds,
-          reset: () => resetLeases(db),
-          onStep: (step) => {
-            rss = frontends.rssKiB().map((value, k) => Math.max(value, rss[k] ?? 0));
-            progress(`  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}`);
-          },
-        });
-        await resetLeases(db);
-        const latency = load.maxRate > 0 ? await measureLatency(frontends.ports, Math.round(load.maxRate / 2), quick ? 3 : 8, 1 << 24) : undefined;
-        if (latency) progress(`  latency at ${latency.rate}/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms`);
-        results.dhcpg.push({ ...load, latency, frontendRssKiB: rss });
-      } finally {
-        await frontends.stop();
-      }
-    }
-
-    // 3. Kea 2.2 servers sharing one PostgreSQL pool, when Kea is installed.
-    const kea = options.kea ? await keaAvailable() : { ok: false as const, reason: 'left out (--no-kea)' };
-    if (!kea.ok) {
-      results.kea = { skipped: kea.reason };
-      progress(`kea: skipped (${kea.reason})`);
-    } else {
-      const keaRuns: (LoadResult & { rssKiB?: number[] })[] = [];
+    // 2. dhcpg front-ends under perfdhcp, then 3. Kea.
+    const buffer = raiseDefaultReceiveBuffer(RECEIVE_BUFFER_BYTES);
+    results.loadGeneratorReceiveBuffer = { bytes: buffer.bytes, unchanged: buffer.unchanged };
+    progress(`perfdhcp's receive buffer: ${buffer.bytes} bytes${buffer.unchanged ? ` (${buffer.unchanged})` : ''}`);
+    try {
       for (const count of FRONTEND_COUNTS) {
-        progress(`kea: ${count} server(s)`);
-        const workDir = join(tmpdir(), `dhcpg-bench-kea-${process.pid}`);
-        mkdirSync(workDir, { recursive: true });
-        const cluster = await startKeaServers({
-          count, databaseUrl: bench.adminUrl, databaseName: 'kea_bench', subnet: SUBNET, poolFirst: POOL.first, poolLast: POOL.last,
-          relayAddress: RELAY, basePort: await freeUdpPorts(2 * count), workDir,
-        });
-        const keaDb = connect(withDatabaseName(bench.adminUrl, 'kea_bench'), { max: 1 });
+        progress(`dhcpg: ${count} front-end(s)`);
+        const frontends = await startFrontends(count, url, await freeUdpPorts(2 * count));
         try {
           let rss: number[] = [];
-          const load = await measureLoad({
-            ports: cluster.ports, rates, seconds: stepSeconds,
-            reset: async () => {
-              await keaDb.query('kea-reset', 'truncate lease4');
-            },
-            onStep: async (step) => {
+          const load: LoadResult = await measureLoad({
+            ports: frontends.ports, rates, seconds: stepSeconds,
+            reset: () => resetLeases(db),
+            onStep: (step) => {
+              rss = frontends.rssKiB().map((value, k) => Math.max(value, rss[k] ?? 0));
               progress(`  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}`);
-              rss = (await cluster.rssKiB()).map((value, k) => Math.max(value, rss[k] ?? 0));
             },
           });
-          keaRuns.push({ ...load, rssKiB: rss });
+          await resetLeases(db);
+          const latency = load.maxRate > 0 ? await measureLatency(frontends.ports, Math.round(load.maxRate / 2), quick ? 3 : 8, 1 << 24) : undefined;
+          if (latency) progress(`  latency at ${latency.rate}/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms`);
+          results.dhcpg.push({ ...load, latency, frontendRssKiB: rss });
         } finally {
-          await keaDb.end();
-          await cluster.stop();
+          await frontends.stop();
         }
       }
-      results.kea = keaRuns;
+
+      // 3. Kea 2.2 servers sharing one PostgreSQL pool, when Kea is installed.
+      const kea = options.kea ? await keaAvailable() : { ok: false as const, reason: 'left out (--no-kea)' };
+      if (!kea.ok) {
+        results.kea = { skipped: kea.reason };
+        progress(`kea: skipped (${kea.reason})`);
+      } else {
+        const keaRuns: (LoadResult & { rssKiB?: number[] })[] = [];
+        for (const count of FRONTEND_COUNTS) {
+          progress(`kea: ${count} server(s)`);
+          const workDir = join(tmpdir(), `dhcpg-bench-kea-${process.pid}`);
+          mkdirSync(workDir, { recursive: true });
+          const cluster = await startKeaServers({
+            count, databaseUrl: bench.adminUrl, databaseName: 'kea_bench', subnet: SUBNET, poolFirst: POOL.first, poolLast: POOL.last,
+            relayAddress: RELAY, basePort: await freeUdpPorts(2 * count), workDir,
+          });
+          const keaDb = connect(withDatabaseName(bench.adminUrl, 'kea_bench'), { max: 1 });
+          try {
+            let rss: number[] = [];
+            const load = await measureLoad({
+              ports: cluster.ports, rates, seconds: stepSeconds,
+              reset: async () => {
+                await keaDb.query('kea-reset', 'truncate lease4');
+              },
+              onStep: async (step) => {
+                progress(`  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}`);
+                rss = (await cluster.rssKiB()).map((value, k) => Math.max(value, rss[k] ?? 0));
+              },
+            });
+            keaRuns.push({ ...load, rssKiB: rss });
+          } finally {
+            await keaDb.end();
+            await cluster.stop();
+          }
+        }
+        results.kea = keaRuns;
+      }
+    } finally {
+      buffer.restore();
     }
 
     // 4. Allocation cost against pool size and utilisation.

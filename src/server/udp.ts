@@ -15,7 +15,7 @@ export interface ListeningSocket {
   interface?: { name: string; address: string };
 }
 
-const RECEIVE_BUFFER_BYTES = 4 << 20;
+export const RECEIVE_BUFFER_BYTES = 4 << 20;
 
 export const interfaceAddress = (name: string): string => {
   const address = networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address;
