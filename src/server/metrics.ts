@@ -17,7 +17,7 @@ export const createMetrics = () => {
     }),
     batchSize: new Histogram({
       name: 'dhcpg_database_batch_messages', help: 'Messages per call to the lease engine (what arrived while the previous calls ran)',
-      buckets: [1, 2, 4, 8, 16, 32, 64], registers: [registry],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], registers: [registry],
     }),
     ready: new Gauge({ name: 'dhcpg_ready', help: '1 when the database answers and the configuration is loaded', registers: [registry] }),
     configSerial: new Gauge({ name: 'dhcpg_config_serial', help: 'Serial of the configuration in memory', registers: [registry] }),
