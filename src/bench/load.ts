@@ -3,6 +3,7 @@
 // the highest step with under 1% drops on both exchanges is the result.
 import type { PerfdhcpResult } from './perfdhcp.ts';
 import { runPerfdhcp } from './perfdhcp.ts';
+import { startCpuMeter, type CpuUse } from './cpu.ts';
 import { receiveDrops, type ReceiveDrops } from './proc-udp.ts';
 
 export interface RateStep {
@@ -21,6 +22,8 @@ export interface RateStep {
    */
   droppedAtServers: number;
   droppedElsewhere: number;
+  /** Where the step's CPU went (see cpu.ts). */
+  cpu?: CpuUse;
 }
 
 export interface LoadResult {
@@ -49,6 +52,8 @@ const stepOf = (rate: number, seconds: number, runs: PerfdhcpResult[], drops: Re
 
 export interface LoadOptions {
   ports: number[];
+  /** The servers' processes, whose CPU time each step counts. */
+  pids: number[];
   rates: number[];
   seconds: number;
   /** Run between steps: fresh pools, so every step hands out new leases. */
@@ -90,9 +95,11 @@ export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => 
     for (let attempt = 0; attempt < 2 && (!step || step.dropRatio >= 0.01); attempt++) {
       await options.reset();
       const before = receiveDrops(options.ports);
+      const cpu = startCpuMeter(options.pids);
       const runs = await perfdhcpRuns(options, rate, options.seconds);
       const after = receiveDrops(options.ports);
       step = stepOf(rate, options.seconds, runs, { host: after.host - before.host, atPorts: after.atPorts - before.atPorts });
+      step.cpu = cpu.stop(step.achieved * options.seconds, options.seconds);
       steps.push(step);
       options.onStep(step);
     }

@@ -56,6 +56,17 @@ export const markdownReport = (r: BenchResults): string => {
   if (ends.length) {
     lines.push('', `**Where the rate that ended each run lost its exchanges** (exchanges lost, then datagrams the kernel dropped for want of receive-buffer room at the servers' sockets / elsewhere, i.e. answers perfdhcp did not read in time; the rest were read by the server but not answered in time, or NAKed): ${ends.join('; ')}.`);
   }
+  // The step that set each run's figure, and where its CPU went.
+  const cpuAtMax = (name: string, res: LoadResult) => {
+    const best = res.steps.find((step) => step.dropRatio < 0.01 && step.achieved === res.maxRate);
+    if (!best?.cpu) return [];
+    const { serversUs, postgresUs, restUs, busyCores } = best.cpu;
+    return [`${name} ×${res.servers} at ${best.achieved}/s: ${serversUs} / ${postgresUs} / ${restUs} µs, ${busyCores.toFixed(2)} cores`];
+  };
+  const cpu = [...r.dhcpg.flatMap((run) => cpuAtMax('dhcpg', run)), ...keaRuns.flatMap((run) => cpuAtMax('Kea', run))];
+  if (cpu.length) {
+    lines.push('', `**Where the CPU went** at each run's figure (CPU time per DORA: the servers / PostgreSQL / the rest, i.e. perfdhcp, the kernel and the bench; then the machine's busy time, of ${r.machine.cpus} cores): ${cpu.join('; ')}.`);
+  }
   lines.push('', `**Lease engine alone** (DISCOVER + REQUEST, new clients, durable commits; dhcpg with ${CLIENTS_PER_CONNECTION} clients in flight per connection, their messages batched, ACKs after a group WAL flush as in a front-end) and the **iterative check-then-insert allocator** (one caller per connection: it cannot batch) on the same database:`, '');
   lines.push('| connections | dhcpg leases/s | dhcpg retries per 1000 | iterative leases/s | iterative retries per 1000 |', '| --- | --- | --- | --- | --- |');
   for (const claim of r.engineClaims) {

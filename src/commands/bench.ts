@@ -13,7 +13,7 @@ import { measureClaims } from '../bench/engine-claims.ts';
 import { measureFlatCost } from '../bench/flat-cost.ts';
 import { measureIterative } from '../bench/iterative.ts';
 import { measureLatency } from '../bench/dora-client.ts';
-import { measureLoad, type LoadResult } from '../bench/load.ts';
+import { measureLoad, type LoadResult, type RateStep } from '../bench/load.ts';
 import { freeUdpPorts, startFrontends } from '../bench/frontends.ts';
 import { keaAvailable, startKeaServers } from '../bench/kea.ts';
 import { markdownReport, svgChart, type BenchResults } from '../bench/report.ts';
@@ -39,6 +39,11 @@ const loadConfig = () => readDhcp4({
   subnet4: [{ id: 1, subnet: SUBNET, relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: `${POOL.first} - ${POOL.last}` }],
     'option-data': [{ name: 'routers', data: '198.18.0.1' }, { name: 'domain-name-servers', data: '198.18.0.53' }] }],
 }).config;
+
+const describeStep = (step: RateStep) => {
+  const cpu = step.cpu ? `, CPU per DORA ${step.cpu.serversUs} / ${step.cpu.postgresUs} / ${step.cpu.restUs} µs, ${step.cpu.busyCores} cores busy` : '';
+  return `  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}${cpu}`;
+};
 
 /** Every address free again, as if never used: each load step hands out new leases. */
 const resetLeases = async (db: Db) => {
@@ -105,11 +110,11 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
         try {
           let rss: number[] = [];
           const load: LoadResult = await measureLoad({
-            ports: frontends.ports, rates, seconds: stepSeconds,
+            ports: frontends.ports, pids: frontends.pids, rates, seconds: stepSeconds,
             reset: () => resetLeases(db),
             onStep: (step) => {
               rss = frontends.rssKiB().map((value, k) => Math.max(value, rss[k] ?? 0));
-              progress(`  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}`);
+              progress(describeStep(step));
             },
           });
           await resetLeases(db);
@@ -140,12 +145,12 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
           try {
             let rss: number[] = [];
             const load = await measureLoad({
-              ports: cluster.ports, rates, seconds: stepSeconds,
+              ports: cluster.ports, pids: cluster.pids, rates, seconds: stepSeconds,
               reset: async () => {
                 await keaDb.query('kea-reset', 'truncate lease4');
               },
               onStep: async (step) => {
-                progress(`  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}`);
+                progress(describeStep(step));
                 rss = (await cluster.rssKiB()).map((value, k) => Math.max(value, rss[k] ?? 0));
               },
             });

@@ -1,0 +1,78 @@
+// Where a load step's CPU went, read from /proc: the servers' processes, this
+// host's PostgreSQL processes, and the rest of the machine's busy time (the
+// load generator, kernel work not charged to a process, the bench itself).
+// On a 2-core machine that all three share, it tells a server that ran out of
+// CPU from one that waited on something else.
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** USER_HZ: /proc counts CPU time in these ticks per second on Linux. */
+const TICKS_PER_SECOND = 100;
+
+export interface CpuUse {
+  /** CPU time per completed exchange, µs. */
+  serversUs: number;
+  postgresUs: number;
+  restUs: number;
+  /**
+   * The machine's busy CPU time over the step's sending period, in cores (the
+   * machine's core count means none was left; answers still arriving after the
+   * period count too).
+   */
+  busyCores: number;
+}
+
+/** utime + stime of a process and all its threads; 0 once it has exited. */
+const processTicks = (pid: number): number => {
+  try {
+    // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+};
+
+const postgresPids = (): number[] =>
+  readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+    } catch {
+      return false;
+    }
+  });
+
+/** Busy ticks of the whole machine (the first line of /proc/stat: idle and iowait left out). */
+const machineBusyTicks = (): number => {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number) as number[];
+  return user! + nice! + system! + irq! + softirq! + steal!;
+};
+
+const sum = (pids: number[]) => pids.reduce((total, pid) => total + processTicks(pid), 0);
+
+/** Starts counting; stop() gives the CPU used since, per exchange completed. Undefined without Linux's /proc. */
+export const startCpuMeter = (serverPids: number[]): { stop(exchanges: number, seconds: number): CpuUse | undefined } => {
+  let postgres: number[];
+  let start: { servers: number; postgres: number; machine: number };
+  try {
+    postgres = postgresPids();
+    start = { servers: sum(serverPids), postgres: sum(postgres), machine: machineBusyTicks() };
+  } catch {
+    return { stop: () => undefined };
+  }
+  return {
+    stop: (exchanges, seconds) => {
+      if (exchanges === 0) return undefined;
+      const servers = sum(serverPids) - start.servers;
+      const database = sum(postgres) - start.postgres;
+      const busy = machineBusyTicks() - start.machine;
+      const perExchange = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / exchanges) * 1e6);
+      return {
+        serversUs: perExchange(servers),
+        postgresUs: perExchange(database),
+        restUs: perExchange(Math.max(0, busy - servers - database)),
+        busyCores: Math.round((busy / TICKS_PER_SECOND / seconds) * 100) / 100,
+      };
+    },
+  };
+};

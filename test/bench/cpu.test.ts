@@ -1,0 +1,22 @@
+// The bench charges a load step's CPU time to the servers that used it.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { startCpuMeter } from '../../src/bench/cpu.ts';
+
+// Busy for 400 ms, then says so and idles until killed.
+const BUSY = `const end = Date.now() + 400; while (Date.now() < end); process.stdout.write('done'); setInterval(() => {}, 1000);`;
+
+t.test("a server process's busy time is counted as the servers'", async (t) => {
+  const child = spawn(process.execPath, ['-e', BUSY], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  await once(child, 'spawn');
+  const meter = startCpuMeter([child.pid!]);
+  await once(child.stdout!, 'data');
+  // One exchange over one second: the figures are the step's totals.
+  const use = meter.stop(1, 1);
+  t.ok(use, 'measured');
+  t.ok(use!.serversUs >= 250_000 && use!.serversUs <= 1_500_000, `${use!.serversUs} µs of a 400 ms busy loop`);
+  t.ok(use!.busyCores >= use!.serversUs / 1e6 - 0.05, `the machine was at least as busy (${use!.busyCores} cores)`);
+  t.equal(meter.stop(0, 1), undefined, 'nothing per exchange without exchanges');
+});
