@@ -14,9 +14,9 @@ export interface CpuUse {
   postgresUs: number;
   restUs: number;
   /**
-   * The machine's busy CPU time over the step's sending period, in cores (the
-   * machine's core count means none was left; answers still arriving after the
-   * period count too).
+   * The machine's busy CPU time over the step, in cores: the machine's core
+   * count means none was left (the step includes perfdhcp's wait for late
+   * answers at its end, when little runs).
    */
   busyCores: number;
 }
@@ -51,17 +51,17 @@ const machineBusyTicks = (): number => {
 const sum = (pids: number[]) => pids.reduce((total, pid) => total + processTicks(pid), 0);
 
 /** Starts counting; stop() gives the CPU used since, per exchange completed. Undefined without Linux's /proc. */
-export const startCpuMeter = (serverPids: number[]): { stop(exchanges: number, seconds: number): CpuUse | undefined } => {
+export const startCpuMeter = (serverPids: number[]): { stop(exchanges: number): CpuUse | undefined } => {
   let postgres: number[];
-  let start: { servers: number; postgres: number; machine: number };
+  let start: { servers: number; postgres: number; machine: number; at: number };
   try {
     postgres = postgresPids();
-    start = { servers: sum(serverPids), postgres: sum(postgres), machine: machineBusyTicks() };
+    start = { servers: sum(serverPids), postgres: sum(postgres), machine: machineBusyTicks(), at: performance.now() };
   } catch {
     return { stop: () => undefined };
   }
   return {
-    stop: (exchanges, seconds) => {
+    stop: (exchanges) => {
       if (exchanges === 0) return undefined;
       const servers = sum(serverPids) - start.servers;
       const database = sum(postgres) - start.postgres;
@@ -71,7 +71,7 @@ export const startCpuMeter = (serverPids: number[]): { stop(exchanges: number, s
         serversUs: perExchange(servers),
         postgresUs: perExchange(database),
         restUs: perExchange(Math.max(0, busy - servers - database)),
-        busyCores: Math.round((busy / TICKS_PER_SECOND / seconds) * 100) / 100,
+        busyCores: Math.round((busy / TICKS_PER_SECOND / ((performance.now() - start.at) / 1000)) * 100) / 100,
       };
     },
   };

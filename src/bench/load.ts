@@ -99,7 +99,7 @@ export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => 
       const runs = await perfdhcpRuns(options, rate, options.seconds);
       const after = receiveDrops(options.ports);
       step = stepOf(rate, options.seconds, runs, { host: after.host - before.host, atPorts: after.atPorts - before.atPorts });
-      step.cpu = cpu.stop(step.achieved * options.seconds, options.seconds);
+      step.cpu = cpu.stop(step.achieved * options.seconds);
       steps.push(step);
       options.onStep(step);
     }

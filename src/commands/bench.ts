@@ -52,6 +52,67 @@ const resetLeases = async (db: Db) => {
   await db.query('bench-vacuum', 'vacuum dhcpg.lease4');
 };
 
+interface LoadPlan {
+  rates: number[];
+  stepSeconds: number;
+  quick: boolean;
+}
+
+type DhcpgRun = BenchResults['dhcpg'][number];
+type KeaRun = LoadResult & { rssKiB?: number[] };
+
+/** count dhcpg front-ends under rising load, then their latency at half the highest rate. */
+const loadDhcpg = async (count: number, url: string, db: Db, plan: LoadPlan): Promise<DhcpgRun> => {
+  progress(`dhcpg: ${count} front-end(s)`);
+  const frontends = await startFrontends(count, url, await freeUdpPorts(2 * count));
+  try {
+    let rss: number[] = [];
+    const load = await measureLoad({
+      ports: frontends.ports, pids: frontends.pids, rates: plan.rates, seconds: plan.stepSeconds,
+      reset: () => resetLeases(db),
+      onStep: (step) => {
+        rss = frontends.rssKiB().map((value, k) => Math.max(value, rss[k] ?? 0));
+        progress(describeStep(step));
+      },
+    });
+    await resetLeases(db);
+    const latency = load.maxRate > 0 ? await measureLatency(frontends.ports, Math.round(load.maxRate / 2), plan.quick ? 3 : 8, 1 << 24) : undefined;
+    if (latency) progress(`  latency at ${latency.rate}/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms`);
+    return { ...load, latency, frontendRssKiB: rss };
+  } finally {
+    await frontends.stop();
+  }
+};
+
+/** count Kea 2.2 servers sharing one PostgreSQL lease database, under rising load. */
+const loadKea = async (count: number, adminUrl: string, plan: LoadPlan): Promise<KeaRun> => {
+  progress(`kea: ${count} server(s)`);
+  const workDir = join(tmpdir(), `dhcpg-bench-kea-${process.pid}`);
+  mkdirSync(workDir, { recursive: true });
+  const cluster = await startKeaServers({
+    count, databaseUrl: adminUrl, databaseName: 'kea_bench', subnet: SUBNET, poolFirst: POOL.first, poolLast: POOL.last,
+    relayAddress: RELAY, basePort: await freeUdpPorts(2 * count), workDir,
+  });
+  const keaDb = connect(withDatabaseName(adminUrl, 'kea_bench'), { max: 1 });
+  try {
+    let rss: number[] = [];
+    const load = await measureLoad({
+      ports: cluster.ports, pids: cluster.pids, rates: plan.rates, seconds: plan.stepSeconds,
+      reset: async () => {
+        await keaDb.query('kea-reset', 'truncate lease4');
+      },
+      onStep: async (step) => {
+        progress(describeStep(step));
+        rss = (await cluster.rssKiB()).map((value, k) => Math.max(value, rss[k] ?? 0));
+      },
+    });
+    return { ...load, rssKiB: rss };
+  } finally {
+    await keaDb.end();
+    await cluster.stop();
+  }
+};
+
 export const benchCommand = async (options: BenchOptions): Promise<BenchResults> => {
   const quick = options.quick ?? false;
   stopChildrenOnSignal();
@@ -99,74 +160,27 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       progress(`  iterative: ${iterative.leasesPerSecond.toFixed(0)} leases/s, ${iterative.retriesPer1000.toFixed(1)} retries per 1000 leases`);
     }
 
-    // 2. dhcpg front-ends under perfdhcp, then 3. Kea.
+    // 2. dhcpg front-ends and Kea servers under perfdhcp, each count of Kea
+    // servers right after the same count of front-ends: this machine's speed
+    // drifts by tens of percent over minutes, so neighbours are compared.
     const buffer = raiseDefaultReceiveBuffer(RECEIVE_BUFFER_BYTES);
     results.loadGeneratorReceiveBuffer = { bytes: buffer.bytes, unchanged: buffer.unchanged };
     progress(`perfdhcp's receive buffer: ${buffer.bytes} bytes${buffer.unchanged ? ` (${buffer.unchanged})` : ''}`);
+    const kea = options.kea ? await keaAvailable() : { ok: false as const, reason: 'left out (--no-kea)' };
+    if (!kea.ok) progress(`kea: skipped (${kea.reason})`);
+    const keaRuns: KeaRun[] = [];
+    const load = { rates, stepSeconds, quick };
     try {
       for (const count of FRONTEND_COUNTS) {
-        progress(`dhcpg: ${count} front-end(s)`);
-        const frontends = await startFrontends(count, url, await freeUdpPorts(2 * count));
-        try {
-          let rss: number[] = [];
-          const load: LoadResult = await measureLoad({
-            ports: frontends.ports, pids: frontends.pids, rates, seconds: stepSeconds,
-            reset: () => resetLeases(db),
-            onStep: (step) => {
-              rss = frontends.rssKiB().map((value, k) => Math.max(value, rss[k] ?? 0));
-              progress(describeStep(step));
-            },
-          });
-          await resetLeases(db);
-          const latency = load.maxRate > 0 ? await measureLatency(frontends.ports, Math.round(load.maxRate / 2), quick ? 3 : 8, 1 << 24) : undefined;
-          if (latency) progress(`  latency at ${latency.rate}/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms`);
-          results.dhcpg.push({ ...load, latency, frontendRssKiB: rss });
-        } finally {
-          await frontends.stop();
-        }
-      }
-
-      // 3. Kea 2.2 servers sharing one PostgreSQL pool, when Kea is installed.
-      const kea = options.kea ? await keaAvailable() : { ok: false as const, reason: 'left out (--no-kea)' };
-      if (!kea.ok) {
-        results.kea = { skipped: kea.reason };
-        progress(`kea: skipped (${kea.reason})`);
-      } else {
-        const keaRuns: (LoadResult & { rssKiB?: number[] })[] = [];
-        for (const count of FRONTEND_COUNTS) {
-          progress(`kea: ${count} server(s)`);
-          const workDir = join(tmpdir(), `dhcpg-bench-kea-${process.pid}`);
-          mkdirSync(workDir, { recursive: true });
-          const cluster = await startKeaServers({
-            count, databaseUrl: bench.adminUrl, databaseName: 'kea_bench', subnet: SUBNET, poolFirst: POOL.first, poolLast: POOL.last,
-            relayAddress: RELAY, basePort: await freeUdpPorts(2 * count), workDir,
-          });
-          const keaDb = connect(withDatabaseName(bench.adminUrl, 'kea_bench'), { max: 1 });
-          try {
-            let rss: number[] = [];
-            const load = await measureLoad({
-              ports: cluster.ports, pids: cluster.pids, rates, seconds: stepSeconds,
-              reset: async () => {
-                await keaDb.query('kea-reset', 'truncate lease4');
-              },
-              onStep: async (step) => {
-                progress(describeStep(step));
-                rss = (await cluster.rssKiB()).map((value, k) => Math.max(value, rss[k] ?? 0));
-              },
-            });
-            keaRuns.push({ ...load, rssKiB: rss });
-          } finally {
-            await keaDb.end();
-            await cluster.stop();
-          }
-        }
-        results.kea = keaRuns;
+        results.dhcpg.push(await loadDhcpg(count, url, db, load));
+        if (kea.ok) keaRuns.push(await loadKea(count, bench.adminUrl, load));
       }
     } finally {
       buffer.restore();
     }
+    results.kea = kea.ok ? keaRuns : { skipped: kea.reason };
 
-    // 4. Allocation cost against pool size and utilisation.
+    // 3. Allocation cost against pool size and utilisation.
     const sizes = quick ? [1_000, 65_536] : [1_000, 65_536, 1_048_574];
     const flatUrl = await bench.create('dhcpg_bench_flat');
     results.flatCost = await measureFlatCost(flatUrl, sizes, [0, 0.5, 0.9, 0.99], quick ? 300 : 2000, progress);
@@ -179,7 +193,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       await flatDb.end();
     }
 
-    // 5. Database bytes per bound lease: a pool bound full, vacuumed.
+    // 4. Database bytes per bound lease: a pool bound full, vacuumed.
     progress('footprint: bytes per bound lease');
     await applyConfig4(db, readDhcp4({ subnet4: [{ id: 1, subnet: '198.18.0.0/16', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '198.18.0.0/16' }] }] }).config);
     await db.query('bench-bind-all', `update dhcpg.lease4 set state = 'bound', client_key = '\\x02'::bytea || decode(md5(address::text), 'hex'),

@@ -162,7 +162,13 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
   let lastBatch = 0;
   let waiting: NodeJS.Timeout | undefined;
 
-  const call = async (batch: Pending[]): Promise<void> => {
+  /**
+   * One call for a batch. Resolves once the connection is free, with what
+   * hands the answers out: the caller sends the next batch first, since the
+   * replies to a big batch take the event loop for milliseconds, during which
+   * the connection would otherwise sit idle.
+   */
+  const call = async (batch: Pending[]): Promise<() => void> => {
     options.onBatch?.(batch.length);
     // The same test as dhcpg.handle4's: does the batch write anything that
     // must last?
@@ -175,25 +181,23 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
       [JSON.stringify(batch.map((p) => p.message)), batch[0]!.now ?? null],
     );
     if (rows.length !== batch.length) throw new Error(`the lease engine answered ${rows.length} of ${batch.length} messages`);
-    if (!flusher) {
-      batch.forEach((p, k) => p.resolve(rows[k]!));
-      return;
-    }
+    const answer = () => batch.forEach((p, k) => p.resolve(rows[k]!));
+    if (!flusher) return answer;
     // The connection takes the next batch while the WAL is flushed. The batch
     // has committed: if the flush fails its messages fail, and are not sent
     // again (the clients retransmit).
-    flusher.flushed().then(
-      () => batch.forEach((p, k) => p.resolve(rows[k]!)),
-      (error: unknown) => batch.forEach((p) => p.reject(error)),
-    );
+    flusher.flushed().then(answer, (error: unknown) => batch.forEach((p) => p.reject(error)));
+    return () => {};
   };
 
-  const run = async (batch: Pending[]): Promise<void> => {
+  /** call, and when the batch fails as a whole, one call per message. Never rejects. */
+  const run = async (batch: Pending[]): Promise<() => void> => {
     try {
-      await call(batch);
+      return await call(batch);
     } catch (error) {
       if (batch.length === 1) batch[0]!.reject(error);
-      else await Promise.all(batch.map((p) => call([p]).catch((single: unknown) => p.reject(single))));
+      else await Promise.all(batch.map((p) => call([p]).then((answer) => answer(), (single: unknown) => p.reject(single))));
+      return () => {};
     }
   };
 
@@ -219,9 +223,10 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
       while (size < queue.length && size < maxBatch && queue[size]!.now?.getTime() === now) size++;
       inFlight++;
       lastBatch = size;
-      void run(queue.splice(0, size)).finally(() => {
+      void run(queue.splice(0, size)).then((answer) => {
         inFlight--;
         dispatch();
+        answer();
       });
     }
   };

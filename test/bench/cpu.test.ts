@@ -13,10 +13,10 @@ t.test("a server process's busy time is counted as the servers'", async (t) => {
   await once(child, 'spawn');
   const meter = startCpuMeter([child.pid!]);
   await once(child.stdout!, 'data');
-  // One exchange over one second: the figures are the step's totals.
-  const use = meter.stop(1, 1);
+  // One exchange: the figures are the step's totals.
+  const use = meter.stop(1);
   t.ok(use, 'measured');
   t.ok(use!.serversUs >= 250_000 && use!.serversUs <= 1_500_000, `${use!.serversUs} µs of a 400 ms busy loop`);
-  t.ok(use!.busyCores >= use!.serversUs / 1e6 - 0.05, `the machine was at least as busy (${use!.busyCores} cores)`);
-  t.equal(meter.stop(0, 1), undefined, 'nothing per exchange without exchanges');
+  t.ok(use!.busyCores >= 0.5, `the machine was busy meanwhile (${use!.busyCores} cores)`);
+  t.equal(meter.stop(0), undefined, 'nothing per exchange without exchanges');
 });
