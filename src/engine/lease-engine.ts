@@ -125,10 +125,10 @@ interface Pending {
 /**
  * Messages per call at most. With one connection a front-end's capacity is
  * this many messages per call time, and a bigger call costs the database less
- * per message: on the 2-core bench machine, in short runs, one front-end reached 6,400 DORA/s
- * at 64 (a fifth of the CPU idle while its queue was full), 8,000 at 256 and
- * 8,800 at 512 (PostgreSQL 112 -> 79 µs of CPU per DORA). A light load never
- * fills a call, so it changes nothing there.
+ * per message: on the 2-core bench machine, in short runs, one front-end
+ * reached 6,400 DORA/s at 64 (a fifth of the CPU idle while its queue was
+ * full), 8,000 at 256 and 8,800 at 512 (PostgreSQL 112 -> 79 µs of CPU per
+ * DORA). A light load never fills a call, so it changes nothing there.
  */
 export const DEFAULT_MAX_BATCH = 512;
 
