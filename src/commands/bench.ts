@@ -55,8 +55,12 @@ const resetLeases = async (db: Db) => {
 interface LoadPlan {
   rates: number[];
   stepSeconds: number;
-  quick: boolean;
+  /** How long latency is measured at half the highest rate. */
+  latencySeconds: number;
 }
+
+/** Each process's highest resident memory so far, given its latest. */
+const peaks = (highest: number[], latest: number[]) => latest.map((value, k) => Math.max(value, highest[k] ?? 0));
 
 type DhcpgRun = BenchResults['dhcpg'][number];
 type KeaRun = LoadResult & { rssKiB?: number[] };
@@ -71,12 +75,12 @@ const loadDhcpg = async (count: number, url: string, db: Db, plan: LoadPlan): Pr
       ports: frontends.ports, pids: frontends.pids, rates: plan.rates, seconds: plan.stepSeconds,
       reset: () => resetLeases(db),
       onStep: (step) => {
-        rss = frontends.rssKiB().map((value, k) => Math.max(value, rss[k] ?? 0));
+        rss = peaks(rss, frontends.rssKiB());
         progress(describeStep(step));
       },
     });
     await resetLeases(db);
-    const latency = load.maxRate > 0 ? await measureLatency(frontends.ports, Math.round(load.maxRate / 2), plan.quick ? 3 : 8, 1 << 24) : undefined;
+    const latency = load.maxRate > 0 ? await measureLatency(frontends.ports, Math.round(load.maxRate / 2), plan.latencySeconds, 1 << 24) : undefined;
     if (latency) progress(`  latency at ${latency.rate}/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms`);
     return { ...load, latency, frontendRssKiB: rss };
   } finally {
@@ -103,7 +107,7 @@ const loadKea = async (count: number, adminUrl: string, plan: LoadPlan): Promise
       },
       onStep: async (step) => {
         progress(describeStep(step));
-        rss = (await cluster.rssKiB()).map((value, k) => Math.max(value, rss[k] ?? 0));
+        rss = peaks(rss, await cluster.rssKiB());
       },
     });
     return { ...load, rssKiB: rss };
@@ -169,7 +173,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
     const kea = options.kea ? await keaAvailable() : { ok: false as const, reason: 'left out (--no-kea)' };
     if (!kea.ok) progress(`kea: skipped (${kea.reason})`);
     const keaRuns: KeaRun[] = [];
-    const load = { rates, stepSeconds, quick };
+    const load = { rates, stepSeconds, latencySeconds: quick ? 3 : 8 };
     try {
       for (const count of FRONTEND_COUNTS) {
         results.dhcpg.push(await loadDhcpg(count, url, db, load));
