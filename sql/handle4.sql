@@ -36,7 +36,6 @@ as $$
 declare
   v_pending    dhcpg.work4[];
   v_round      dhcpg.work4[];
-  v_all        dhcpg.work4[];
   -- Client identities found on the rows locked in step 2.
   v_known      bytea[];
   v_decided    dhcpg.decision4[] := '{}';
@@ -50,7 +49,6 @@ declare
   v_durable    boolean := false;
 begin
   v_pending := dhcpg.read_messages4(handle4.messages);
-  v_all := v_pending;
 
   -- 1. Client locks, in one global order.
   perform pg_advisory_xact_lock(k.id)
@@ -127,7 +125,7 @@ begin
       -- DHCPINFORM (RFC 2131 section 4.3.5): nothing is written; the answer
       -- names the subnet whose options apply and the client's reservation.
       v_decisions := v_decisions || array(
-        select row(w.ordinal,
+        select row(w,
                    case when cardinality(w.subnets) = 0 then 'drop' else 'ack' end,
                    case when cardinality(w.subnets) = 0 then 'no-subnet' else 'inform' end,
                    null, w.subnets[1], w.reserved_hostname, null, null)::dhcpg.decision4
@@ -147,7 +145,7 @@ begin
         handle4.now);
     end if;
     if v_requests or v_discovers then
-      perform dhcpg.write_grants4(v_round, v_decisions, v_known, handle4.now);
+      perform dhcpg.write_grants4(v_decisions, v_known, handle4.now);
     end if;
     v_decided := v_decided || v_decisions;
     if cardinality(v_pending) > 0 then
@@ -164,14 +162,13 @@ begin
            d.reason,
            d.address,
            d.subnet_id,
-           case when d.action in ('offer', 'ack') and w.type <> 'inform' then s.valid_lifetime end,
-           case when d.action in ('offer', 'ack') and w.type <> 'inform' then s.renew_timer end,
-           case when d.action in ('offer', 'ack') and w.type <> 'inform' then s.rebind_timer end,
+           case when d.action in ('offer', 'ack') and (d.message).type <> 'inform' then s.valid_lifetime end,
+           case when d.action in ('offer', 'ack') and (d.message).type <> 'inform' then s.renew_timer end,
+           case when d.action in ('offer', 'ack') and (d.message).type <> 'inform' then s.rebind_timer end,
            case when d.action in ('offer', 'ack') then d.hostname end,
-           case when d.action in ('offer', 'ack') then w.reserved_options end
-      from unnest(v_all) w
-      join unnest(v_decided) d using (ordinal)
+           case when d.action in ('offer', 'ack') then (d.message).reserved_options end
+      from unnest(v_decided) d
       left join dhcpg.subnet4 s on s.id = d.subnet_id
-      order by w.ordinal;
+      order by (d.message).ordinal;
 end
 $$;

@@ -61,9 +61,15 @@ $$;
 
 do $$
 begin
-  -- What was decided about one message, and what is written for it.
+  -- What was decided about one message, and what is written for it. The
+  -- message travels with its decision, so that nothing downstream joins the
+  -- two arrays back together: PostgreSQL estimates any unnest() of a
+  -- parameter at 10 rows, and with statistics of a lease table full of
+  -- bindings it joined round and decisions by a nested loop, rescanning one
+  -- array for each element of the other (quadratic in the batch: a 400-message
+  -- call took tens of milliseconds).
   create type dhcpg.decision4 as (
-    ordinal         integer,
+    message         dhcpg.work4,
     -- As in dhcpg.reply4.
     action          text,
     reason          text,

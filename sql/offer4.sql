@@ -46,7 +46,7 @@ begin
   v_chosen := '{}';
   if v_reserved then
     v_chosen := array(
-      select row(w.ordinal, null, 'reserved', l.address, null, null, null, null)::dhcpg.decision4
+      select row(w, null, 'reserved', l.address, null, null, null, null)::dhcpg.decision4
         from unnest(offer4.round) w
         join dhcpg.lease4 l on l.address = w.reserved_address
         where w.type = 'discover'
@@ -60,7 +60,7 @@ begin
   if v_returning then
     v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
     v_chosen := v_chosen || array(
-      select row(w.ordinal, null, c.reason, c.address, null, null, null, null)::dhcpg.decision4
+      select row(w, null, c.reason, c.address, null, null, null, null)::dhcpg.decision4
         from unnest(offer4.round) w
         cross join lateral (
           select l.address,
@@ -75,18 +75,18 @@ begin
             limit 1) c
         where w.type = 'discover'
           and w.client_key = any (offer4.known)
-          and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c)));
+          and w.ordinal <> all (array(select (c.message).ordinal from unnest(v_chosen) c)));
   end if;
 
   -- 4. The address the client asks for, when it is free.
   if v_asking then
     v_taken := offer4.taken || array(select c.address from unnest(v_chosen) c);
     v_chosen := v_chosen || array(
-      select row(w.ordinal, null, 'requested', l.address, null, null, null, null)::dhcpg.decision4
+      select row(w, null, 'requested', l.address, null, null, null, null)::dhcpg.decision4
         from unnest(offer4.round) w
         join dhcpg.lease4 l on l.address = w.address
         where w.type = 'discover'
-          and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c))
+          and w.ordinal <> all (array(select (c.message).ordinal from unnest(v_chosen) c))
           and l.subnet_id = any (w.subnets)
           and l.reservation_id is null
           and l.pool_id is not null
@@ -105,7 +105,7 @@ begin
     select w.subnets, array_agg(w.ordinal order by w.ordinal)
       from unnest(offer4.round) w
       where w.type = 'discover'
-        and w.ordinal <> all (array(select c.ordinal from unnest(v_chosen) c))
+        and w.ordinal <> all (array(select (c.message).ordinal from unnest(v_chosen) c))
       group by w.subnets
   loop
     foreach v_subnet_id in array v_subnets loop
@@ -124,7 +124,7 @@ begin
       -- Decided here: a free row carries nothing of the client (its own rows
       -- were chosen in step 2), nor a lease to keep.
       v_decided := v_decided || array(
-        select row(w.ordinal,
+        select row(w,
                    case when w.rapid_commit then 'ack' else 'offer' end,
                    'new',
                    f.address,
@@ -141,10 +141,11 @@ begin
     end loop;
     -- Those left: no subnet matched, or every pool of their network is in use.
     v_decided := v_decided || array(
-      select row(o.ordinal, 'drop',
+      select row(w, 'drop',
                  case when cardinality(v_subnets) = 0 then 'no-subnet' else 'pool-exhausted' end,
                  null, v_subnets[1], null, null, null)::dhcpg.decision4
-        from unnest(v_ordinals) o(ordinal));
+        from unnest(offer4.round) w
+        where w.ordinal = any (v_ordinals));
   end loop;
 
   -- The answers for steps 1 to 4: a client still bound (it lost its state) is
@@ -153,22 +154,21 @@ begin
   if cardinality(v_chosen) > 0 then
     v_decided := v_decided || array(
       select row(
-               w.ordinal,
-               case when w.rapid_commit then 'ack' else 'offer' end,
+               c.message,
+               case when (c.message).rapid_commit then 'ack' else 'offer' end,
                c.reason,
                l.address,
                l.subnet_id,
-               coalesce(w.reserved_hostname, w.hostname,
-                        case when l.client_key = w.client_key then l.hostname end),
+               coalesce((c.message).reserved_hostname, (c.message).hostname,
+                        case when l.client_key = (c.message).client_key then l.hostname end),
                case
-                 when w.rapid_commit then 'bound'
+                 when (c.message).rapid_commit then 'bound'
                  when l.state = 'bound' and c.reason = 'current' then null
                  else 'offered'
                end::dhcpg.lease_state,
-               offer4.now + make_interval(secs => case when w.rapid_commit then s.valid_lifetime
+               offer4.now + make_interval(secs => case when (c.message).rapid_commit then s.valid_lifetime
                                                        else s.offer_lifetime end))::dhcpg.decision4
-        from unnest(offer4.round) w
-        join unnest(v_chosen) c on c.ordinal = w.ordinal
+        from unnest(v_chosen) c
         join dhcpg.lease4 l on l.address = c.address
         join dhcpg.subnet4 s on s.id = l.subnet_id);
   end if;

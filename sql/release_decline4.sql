@@ -31,18 +31,18 @@ begin
         and l.state in ('offered', 'bound')
         and l.expires_at > release_decline4.now
         and s.id = l.subnet_id
-      returning w.ordinal, w.type, l.address, l.subnet_id
+      returning w, l.address, l.subnet_id
   )
-  select array_agg(row(c.ordinal, 'done', case c.type when 'release' then 'released' else 'declined' end,
+  select array_agg(row(c.w, 'done', case (c.w).type when 'release' then 'released' else 'declined' end,
                        c.address, c.subnet_id,
                        null, null, null)::dhcpg.decision4)
     into v_done
     from changed c;
 
   return coalesce(v_done, '{}') || array(
-    select row(w.ordinal, 'drop', 'not-held', w.address, null, null, null, null)::dhcpg.decision4
+    select row(w, 'drop', 'not-held', w.address, null, null, null, null)::dhcpg.decision4
       from unnest(release_decline4.round) w
       where w.type in ('release', 'decline')
-        and w.ordinal <> all (array(select d.ordinal from unnest(v_done) d)));
+        and w.ordinal <> all (array(select (d.message).ordinal from unnest(v_done) d)));
 end
 $$;

@@ -23,7 +23,7 @@ as $$
 begin
   return array(
     select row(
-             w.ordinal,
+             w,
              case
                when v.reason in ('no-address', 'no-subnet', 'unknown-client') then 'drop'
                when v.reason = w.request_kind then 'ack'
