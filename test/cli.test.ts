@@ -1,11 +1,12 @@
 // The dhcpg command line, run as an operator would, against a test database.
 import t from 'tap';
-import { execFile } from 'node:child_process';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testDatabase } from './helpers/db.ts';
+import { freePort } from '../src/db/admin.ts';
 
 const CLI = fileURLToPath(new URL('../bin/dhcpg.js', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/kea-dhcp4.json', import.meta.url));
@@ -80,4 +81,52 @@ t.test('serve refuses bad numbers before touching the database', async (t) => {
     t.not(run.code, 0, `${option} ${value}`);
     t.match(run.stderr, message);
   }
+});
+
+/** Processes below pid (children, grandchildren...), from /proc. */
+const descendants = (pid: number): number[] => {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      parents.set(Number(entry), Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = (parent: number): number[] =>
+    [...parents].filter(([, ppid]) => ppid === parent).flatMap(([child]) => [child, ...below(child)]);
+  return below(pid);
+};
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+t.test('started by npx, serve stops when npm is stopped (npm does not pass SIGTERM on)', async (t) => {
+  const { url } = await testDatabase(t);
+  const http = await freePort();
+  const npm = spawn('npm', ['exec', '--offline', '--', 'dhcpg', 'serve', '--port', '0', '--address', '127.0.0.1', '--http', `127.0.0.1:${http}`], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  let below: number[] = [];
+  t.teardown(() => {
+    for (const pid of [npm.pid!, ...below]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  const ready = () => fetch(`http://127.0.0.1:${http}/readyz`).then((r) => r.ok, () => false);
+  for (let tries = 0; tries < 300 && !(await ready()); tries++) await sleep(100);
+  t.ok(await ready(), 'the front-end answers /readyz');
+  below = descendants(npm.pid!);
+  npm.kill('SIGTERM');
+  for (let tries = 0; tries < 100 && below.some(alive); tries++) await sleep(100);
+  t.same(below.filter(alive), [], 'no process npm started is left running');
+  t.notOk(await ready(), 'nothing answers on its HTTP port');
 });

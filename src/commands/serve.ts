@@ -29,6 +29,23 @@ const numberOption = (flag: string, text: string | undefined, wants: string, val
   return value;
 };
 
+/**
+ * Started by npx (npm exec), the front-end stops when npm goes: a SIGTERM sent
+ * to npm stops npm and the shell it ran dhcpg through, and never reaches this
+ * process, which would go on serving, embedded PostgreSQL and all, with
+ * nobody left to stop it. Elsewhere a parent's exit means nothing (a service
+ * manager, nohup). Returns what stops the watch.
+ */
+const stopWithNpm = (stop: () => void): (() => void) => {
+  if (process.env.npm_command !== 'exec') return () => {};
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1000);
+  watch.unref();
+  return () => clearInterval(watch);
+};
+
 export const serveCommand = async (options: ServeOptions): Promise<void> => {
   if ((options.interface?.length ?? 0) > 1) {
     throw new Error('one --interface per front-end: run a front-end for each directly attached LAN (relayed networks need none)');
@@ -60,9 +77,11 @@ export const serveCommand = async (options: ServeOptions): Promise<void> => {
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
+      unwatch();
       log.info({ signal }, 'stopping');
       resolve();
     };
+    const unwatch = stopWithNpm(() => stop('npm exited'));
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
