@@ -58,6 +58,12 @@ export interface DhcpgFrontend {
   metrics(): Promise<string>;
   /** The "lease granted" log lines (one per ACK that granted a lease) for the client with this MAC. */
   grants(mac: string): LogEntry[];
+  /**
+   * Whether a grant with this reason shows in the log within 2 s: the client
+   * may act on its ACK before the line that follows the reply has come
+   * through the pipe.
+   */
+  granted(mac: string, reason: string): Promise<boolean>;
   /** SIGTERM by PID, then waits for the process to exit. */
   stop(): Promise<void>;
 }
@@ -242,6 +248,12 @@ export class Lab {
       grants: (mac) => {
         const chaddr = mac.replace(/:/g, '');
         return parseLog(child.stderr()).filter((entry) => entry.msg === 'lease granted' && entry.chaddr === chaddr);
+      },
+      granted: async (mac, reason) => {
+        for (const deadline = Date.now() + 2_000; ; await delay(POLL_MS)) {
+          if (frontend.grants(mac).some((grant) => grant.reason === reason)) return true;
+          if (Date.now() > deadline) return false;
+        }
       },
       stop: async () => {
         await child.stop(5_000);
