@@ -3,7 +3,7 @@
 // flush begun after it committed, and the engine's connection takes the next
 // batch meanwhile.
 import t from 'tap';
-import type { Db } from '../../src/db/pool.ts';
+import { connect, type Db } from '../../src/db/pool.ts';
 import { leaseEngine4 } from '../../src/engine/lease-engine.ts';
 import { walFlusher, type WalFlusher } from '../../src/engine/wal-flush.ts';
 import { client, engineFixture, RELAYED, smallLan, T } from '../helpers/engine.ts';
@@ -82,9 +82,41 @@ t.test('one flush covers every batch that committed before it began', async (t) 
   t.equal(calls.length, 2, 'and no other');
 });
 
-t.test('flushes on a real connection', async (t) => {
+t.test('a flush makes the WAL durable past every batch committed before it, under the front-ends\' role', async (t) => {
   const f = await engineFixture(t, smallLan());
-  const flusher = walFlusher(f.db);
-  await Promise.all([flusher.flushed(), flusher.flushed(), flusher.flushed()]);
-  t.pass('three waiters, flushed');
+  // A login with nothing but the front-ends' rights, as deployed.
+  const role = `fe_flush_${process.pid}`;
+  await f.db.query('role', `create role ${role} login password 'fe' in role dhcpg_frontend`);
+  const url = new URL(f.url);
+  url.username = role;
+  url.password = 'fe';
+  const frontendDb = connect(url.toString(), { max: 2 });
+  t.teardown(async () => {
+    await frontendDb.end();
+    await f.db.query('drop-role', `drop role ${role}`);
+  });
+  // Where the WAL ended once each batch had committed (flushed() is asked for
+  // after the commit): the flush must reach at least there.
+  const real = walFlusher(frontendDb);
+  let committedTo = '';
+  const flusher: WalFlusher = {
+    flushed: async () => {
+      const [row] = await f.db.query<{ lsn: string }>('insert-lsn', 'select pg_current_wal_insert_lsn()::text as lsn');
+      committedTo = row!.lsn;
+      return real.flushed();
+    },
+  };
+  const engine = leaseEngine4(frontendDb, { concurrency: 1, flusher });
+  // PostgreSQL's WAL writer flushes asynchronous commits within
+  // wal_writer_delay by itself; checked right after each ACK, a flush that
+  // flushed nothing shows within a few rounds.
+  for (let n = 1; n <= 10; n++) {
+    const offer = await engine.discover(client(n), RELAYED, at);
+    const ack = await engine.request(client(n), RELAYED, 'selecting', offer.address!, at);
+    t.equal(ack.action, 'ack');
+    const [lsn] = await f.db.query<{ durable: boolean }>('lsn',
+      'select pg_current_wal_flush_lsn() >= $1::pg_lsn as durable', [committedTo]);
+    if (!lsn!.durable) return t.fail(`ACK ${n} was answered before its commit was flushed`);
+  }
+  t.pass('every ACK came after the WAL was flushed past its commit');
 });
