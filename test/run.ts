@@ -3,7 +3,7 @@
 // database is migrated once; each test file clones its own from it
 // (test/helpers/db.ts). Arguments are passed to tap (e.g. a test file).
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
@@ -15,8 +15,6 @@ let scratch: string | undefined;
 let adminUrl = process.env.DATABASE_URL;
 if (!adminUrl) {
   scratch = mkdtempSync(join(tmpdir(), 'dhcpg-test-'));
-  // The server runs as the "postgres" user when we are root: it must reach its directory.
-  chmodSync(scratch, 0o755);
   // A throw-away cluster: durability settings off make the suite faster and
   // change no result (nothing here survives a crash on purpose).
   embedded = await startEmbedded({

@@ -1,7 +1,7 @@
 // The PostgreSQL a benchmark runs on: DATABASE_URL's server (in a database of
 // the bench's own, dropped afterwards), else a fresh embedded cluster with
 // PostgreSQL's default durability settings, so commits cost what they cost.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbedded } from '../db/embedded.ts';
@@ -22,7 +22,6 @@ export const openBenchDatabase = async (): Promise<BenchDatabase> => {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const scratch = mkdtempSync(join(tmpdir(), 'dhcpg-bench-'));
-    chmodSync(scratch, 0o755);
     const server = await startEmbedded({
       dataDir: join(scratch, 'pgdata'),
       port: await freePort(),

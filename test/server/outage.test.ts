@@ -2,7 +2,7 @@
 // invariant 7): nothing that grants a lease while it is down, not ready,
 // reconnects by itself, and every ACK it ever sent is a committed lease.
 import t from 'tap';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DHCPACK, DHCPDISCOVER, DHCPREQUEST, messageType } from '../../src/dhcp4/packet.ts';
@@ -21,7 +21,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 t.test('stop and start PostgreSQL under a serving front-end', { timeout: 120_000 }, async (t) => {
   // A cluster of this test's own, since it is stopped on purpose.
   const scratch = mkdtempSync(join(tmpdir(), 'dhcpg-outage-'));
-  chmodSync(scratch, 0o755);
   const port = await freePort();
   const options = { dataDir: join(scratch, 'pgdata'), port, settings: { fsync: 'off' } };
   let server: EmbeddedServer | undefined = await startEmbedded(options);
