@@ -133,7 +133,8 @@ const launch = (runner: PostgresRunner, options: EmbeddedOptions): Promise<Child
       log.debug({ postgres: text.trim() }, 'embedded postgres');
       if (started) return;
       lines += text;
-      if (lines.includes('database system is ready to accept connections')) {
+      // A standby says "ready to accept read-only connections".
+      if (/database system is ready to accept (read-only )?connections/.test(lines)) {
         started = true;
         resolvePromise(child);
       }

@@ -1,0 +1,148 @@
+// The fault suite's scaffolding: a cluster of the test's own (it is crashed
+// on purpose), real `dhcpg serve` front-ends on loopback, a DORA load that
+// remembers every ACK a client saw, and the checks every fault must pass.
+import type { Test } from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbedded, type EmbeddedOptions, type EmbeddedServer } from '../../src/db/embedded.ts';
+import { adminQuery, freePort, withDatabaseName } from '../../src/db/admin.ts';
+import { migrate } from '../../src/db/schema.ts';
+import { connect } from '../../src/db/pool.ts';
+import { applyConfig4 } from '../../src/config/apply.ts';
+import { readDhcp4 } from '../../src/config/dhcp4.ts';
+import { DHCPACK, DHCPDISCOVER, DHCPREQUEST, messageType } from '../../src/dhcp4/packet.ts';
+import { formatIpv4 } from '../../src/dhcp4/options.ts';
+import { clientMessage, mac, openRelay } from './dhcp-messages.ts';
+
+export const RELAY = '127.0.0.1';
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Cluster settings for fault tests: durable as in production, and a WAL
+ * writer that sleeps 10 s between rounds (PostgreSQL's default is 200 ms), so
+ * that WAL is flushed, and streamed to standbys, before an ACK only if the
+ * front-end made it so; with the default, the WAL writer would hide a
+ * missing flush most of the time.
+ */
+export const DURABLE = { wal_writer_delay: '10000ms' };
+
+/** A scratch directory for a test's clusters, removed at teardown (after the clusters stop). */
+export const scratchDir = (t: Test): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'dhcpg-fault-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
+
+/** Starts a cluster and stops it at teardown, whatever the test did to it. */
+export const cluster = async (t: Test, options: EmbeddedOptions): Promise<{ server: EmbeddedServer; restart(): Promise<EmbeddedServer> }> => {
+  let server = await startEmbedded(options);
+  t.teardown(() => server.stop());
+  return {
+    server,
+    restart: async () => {
+      server = await startEmbedded(options);
+      return server;
+    },
+  };
+};
+
+/** A database "dhcpg" on the cluster, migrated, with one relayed subnet of 32,766 addresses. */
+export const leaseDatabase = async (adminUrl: string): Promise<string> => {
+  await adminQuery(adminUrl, 'create database dhcpg');
+  const url = withDatabaseName(adminUrl, 'dhcpg');
+  await migrate(url, 'up');
+  const db = connect(url, { max: 1 });
+  await applyConfig4(db, readDhcp4({
+    'valid-lifetime': 3600,
+    subnet4: [{ id: 1, subnet: '198.18.0.0/17', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '198.18.0.0/17' }] }],
+  }).config);
+  await db.end();
+  return url;
+};
+
+export { freePort };
+
+export interface DoraLoad {
+  /** Client number -> the address its ACK carried. */
+  acked: Map<number, string>;
+  /** When each ACK arrived (performance.now()). */
+  ackTimes: number[];
+  /** DISCOVERs sent. */
+  started(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * New clients doing DISCOVER / REQUEST through the front-ends in turn, about
+ * `rate` exchanges a second, each client once; bounded by `maxClients` and by
+ * the caller's stop().
+ */
+export const doraLoad = async (ports: number[], rate: number, maxClients = 60_000): Promise<DoraLoad> => {
+  const relay = await openRelay(RELAY);
+  const acked = new Map<number, string>();
+  const ackTimes: number[] = [];
+  const loops = 32;
+  let next = 0;
+  let running = true;
+  const loop = async () => {
+    const period = (loops * 1000) / rate;
+    while (running && next < maxClients) {
+      const began = performance.now();
+      const id = ++next;
+      const port = ports[id % ports.length]!;
+      const offer = await relay.exchange(clientMessage(DHCPDISCOVER, id, { giaddr: RELAY, xid: id * 2 }), port, 500);
+      if (offer) {
+        const serverId = offer.options.get(54);
+        const ack = await relay.exchange(clientMessage(DHCPREQUEST, id, {
+          giaddr: RELAY, xid: id * 2 + 1, requested: offer.yiaddr, serverId: serverId && formatIpv4(serverId),
+        }), port, 1000);
+        if (ack && messageType(ack) === DHCPACK) {
+          acked.set(id, ack.yiaddr);
+          ackTimes.push(performance.now());
+        }
+      }
+      await sleep(Math.max(0, period - (performance.now() - began)));
+    }
+  };
+  const all = Promise.all(Array.from({ length: loops }, loop));
+  let stopped: Promise<void> | undefined;
+  return {
+    acked,
+    ackTimes,
+    started: () => next,
+    stop: () => {
+      running = false;
+      stopped ??= all.then(() => relay.close());
+      return stopped;
+    },
+  };
+};
+
+export interface Verdict {
+  /** ACKed leases the database does not hold for that client. */
+  lost: { client: number; address: string }[];
+  /** Addresses ACKed to more than one client. */
+  duplicates: string[];
+}
+
+/** Every ACK a client saw against the bindings in dhcpg.leases4. */
+export const judge = async (url: string, acked: Map<number, string>): Promise<Verdict> => {
+  const db = connect(url, { max: 1 });
+  const rows = await db.query<{ address: string; hwaddr: string }>('bound',
+    `select host(address) as address, hwaddr from dhcpg.leases4 where state = 'bound'`);
+  await db.end();
+  const bound = new Map(rows.map((row) => [row.address, row.hwaddr]));
+  const hwaddr = (client: number) => [...mac(client)].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
+  const lost = [...acked].filter(([client, address]) => bound.get(address) !== hwaddr(client))
+    .map(([client, address]) => ({ client, address }));
+  const holders = new Map<string, number>();
+  for (const address of acked.values()) holders.set(address, (holders.get(address) ?? 0) + 1);
+  return { lost, duplicates: [...holders].filter(([, count]) => count > 1).map(([address]) => address) };
+};
+
+/** Seconds from `since` (performance.now()) to the first ACK after it; undefined if none came. */
+export const firstAckAfter = (load: DoraLoad, since: number): number | undefined => {
+  const first = load.ackTimes.find((time) => time >= since);
+  return first === undefined ? undefined : (first - since) / 1000;
+};
