@@ -76,7 +76,8 @@ export interface DoraLoad {
 /**
  * New clients doing DISCOVER / REQUEST through the front-ends in turn, about
  * `rate` exchanges a second, each client once; bounded by `maxClients` and by
- * the caller's stop().
+ * the caller's stop(). `ports` is read for every client: the caller may
+ * change it while the load runs.
  */
 export const doraLoad = async (ports: number[], rate: number, maxClients = 60_000): Promise<DoraLoad> => {
   const relay = await openRelay(RELAY);
