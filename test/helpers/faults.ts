@@ -47,15 +47,15 @@ export const cluster = async (t: Test, options: EmbeddedOptions): Promise<{ serv
   };
 };
 
-/** A database "dhcpg" on the cluster, migrated, with one relayed subnet of 32,766 addresses. */
-export const leaseDatabase = async (adminUrl: string): Promise<string> => {
+/** A database "dhcpg" on the cluster, migrated, with one relayed subnet 198.18.0.0/17 (by default all of it in the pool: 32,766 addresses). */
+export const leaseDatabase = async (adminUrl: string, pool = '198.18.0.0/17'): Promise<string> => {
   await adminQuery(adminUrl, 'create database dhcpg');
   const url = withDatabaseName(adminUrl, 'dhcpg');
   await migrate(url, 'up');
   const db = connect(url, { max: 1 });
   await applyConfig4(db, readDhcp4({
     'valid-lifetime': 3600,
-    subnet4: [{ id: 1, subnet: '198.18.0.0/17', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '198.18.0.0/17' }] }],
+    subnet4: [{ id: 1, subnet: '198.18.0.0/17', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool }] }],
   }).config);
   await db.end();
   return url;
@@ -68,27 +68,32 @@ export interface DoraLoad {
   acked: Map<number, string>;
   /** When each ACK arrived (performance.now()). */
   ackTimes: number[];
-  /** DISCOVERs sent. */
+  /** Clients begun. */
   started(): number;
+  /** Settles once every client has had its turn. */
+  finished: Promise<unknown>;
   stop(): Promise<void>;
 }
 
 /**
  * New clients doing DISCOVER / REQUEST through the front-ends in turn, about
- * `rate` exchanges a second, each client once; bounded by `maxClients` and by
+ * `rate` exchanges a second, each client once; bounded by `clients` and by
  * the caller's stop(). `ports` is read for every client: the caller may
  * change it while the load runs.
  */
-export const doraLoad = async (ports: number[], rate: number, maxClients = 60_000): Promise<DoraLoad> => {
+export const doraLoad = async (
+  ports: number[], rate: number, { clients = 60_000, firstClient = 1 }: { clients?: number; firstClient?: number } = {},
+): Promise<DoraLoad> => {
   const relay = await openRelay(RELAY);
   const acked = new Map<number, string>();
   const ackTimes: number[] = [];
   const loops = 32;
-  let next = 0;
+  let next = firstClient - 1;
+  const last = firstClient + clients - 1;
   let running = true;
   const loop = async () => {
     const period = (loops * 1000) / rate;
-    while (running && next < maxClients) {
+    while (running && next < last) {
       const began = performance.now();
       const id = ++next;
       const port = ports[id % ports.length]!;
@@ -111,7 +116,8 @@ export const doraLoad = async (ports: number[], rate: number, maxClients = 60_00
   return {
     acked,
     ackTimes,
-    started: () => next,
+    started: () => next - firstClient + 1,
+    finished: all,
     stop: () => {
       running = false;
       stopped ??= all.then(() => relay.close());

@@ -1,0 +1,50 @@
+// A pool of 50 addresses under 400 new clients through two front-ends: 50
+// leases and no more, the rest dropped and counted, the front-ends ready
+// throughout; once 25 clients release theirs, new clients get exactly those.
+import t from 'tap';
+import { join } from 'node:path';
+import { startFrontends, freeUdpPorts } from '../../src/bench/frontends.ts';
+import { withDatabaseName } from '../../src/db/admin.ts';
+import { DHCPRELEASE } from '../../src/dhcp4/packet.ts';
+import { encode, clientMessage, openRelay } from '../helpers/dhcp-messages.ts';
+import { cluster, doraLoad, DURABLE, freePort, judge, leaseDatabase, RELAY, scratchDir, sleep } from '../helpers/faults.ts';
+
+t.test('pool exhausted under load, then freed by releases', { timeout: 120_000 }, async (t) => {
+  const dir = scratchDir(t);
+  const pg = await cluster(t, { dataDir: join(dir, 'pgdata'), port: await freePort(), settings: DURABLE });
+  const url = await leaseDatabase(pg.server.url, '198.18.0.10 - 198.18.0.59');
+  const base = await freeUdpPorts(3000);
+  const frontends = await startFrontends(2, url, base);
+  t.teardown(() => frontends.stop());
+  // startFrontends puts front-end k's HTTP endpoint at base + 1000 + k.
+  const http = (k: number, path: string) => fetch(`http://127.0.0.1:${base + 1000 + k}${path}`);
+
+  const first = await doraLoad(frontends.ports, 400, { clients: 400 });
+  t.teardown(() => first.stop());
+  await first.finished;
+  await first.stop();
+  t.equal(first.acked.size, 50, '50 of 400 clients got a lease: the pool, no more');
+  t.same(await judge(withDatabaseName(pg.server.url, 'dhcpg'), first.acked), { lost: [], duplicates: [] });
+  for (const k of [0, 1]) {
+    t.equal((await http(k, '/readyz')).status, 200, `front-end ${k} ready with its pool exhausted`);
+  }
+  const drops = await Promise.all([0, 1].map(async (k) =>
+    Number(/dhcpg_drops_total\{reason="pool-exhausted"\} (\d+)/.exec(await (await http(k, '/metrics')).text())?.[1] ?? 0)));
+  t.ok(drops[0]! + drops[1]! >= 350, `DISCOVERs the pool could not answer dropped and counted (${drops.join(' + ')})`);
+
+  const relay = await openRelay(RELAY);
+  t.teardown(() => relay.close());
+  const released = [...first.acked].slice(0, 25);
+  for (const [client, address] of released) {
+    await relay.send(encode(clientMessage(DHCPRELEASE, client, { giaddr: RELAY, ciaddr: address, serverId: RELAY })), frontends.ports[client % 2]!);
+  }
+  await sleep(500);
+  const second = await doraLoad(frontends.ports, 400, { clients: 100, firstClient: 1000 });
+  t.teardown(() => second.stop());
+  await second.finished;
+  await second.stop();
+  t.equal(second.acked.size, 25, 'new clients got the 25 released addresses');
+  t.same(new Set(second.acked.values()), new Set(released.map(([, address]) => address)), 'exactly those');
+  const holding = new Map([...first.acked].slice(25).concat([...second.acked]));
+  t.same(await judge(withDatabaseName(pg.server.url, 'dhcpg'), holding), { lost: [], duplicates: [] }, 'every holder is bound, none twice');
+});
