@@ -226,6 +226,12 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
         }
         if (outcome.drop === 'database-error') void recover();
       }
+      if (outcome.ignoredNames) {
+        for (const { option, problem } of outcome.ignoredNames) {
+          metrics.namesIgnored.inc({ option, problem });
+          if (log.isLevelEnabled('debug')) log.debug({ from: rinfo.address, type: outcome.type, option, problem }, 'client name ignored');
+        }
+      }
       if (outcome.reply) {
         const { data: bytes, to, type } = outcome.reply;
         listening.socket.send(bytes, to.port, to.address, (error) => {

@@ -3,11 +3,12 @@
 // a reason, which the caller logs and counts.
 import {
   BOOTREQUEST, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPRELEASE, DHCPREQUEST,
-  clientFqdn, clientIdentifier, decodePacket, encodePacket, hostName, maxMessageSize, messageType,
+  clientIdentifier, decodePacket, encodePacket, maxMessageSize, messageType,
   rapidCommit, relayAgentInfo, requestedAddress, serverIdentifier, subnetSelection,
   type Dhcp4Packet,
 } from '../dhcp4/packet.ts';
 import type { Client4, LeaseEngine4, Link4, Reply4 } from '../engine/lease-engine.ts';
+import { clientName, type IgnoredName } from './client-name.ts';
 import type { FrontendConfig } from './config-cache.ts';
 import { buildReply, configuredServerId, destinationOf, type Destination } from './reply.ts';
 import { cachedSourceAddressTowards } from './udp.ts';
@@ -29,6 +30,8 @@ export interface Outcome {
   detail?: string;
   /** The engine's decision, when it was asked. */
   decision?: Reply4;
+  /** Name options left out of the message (see client-name.ts). */
+  ignoredNames?: IgnoredName[];
 }
 
 export interface HandlerContext {
@@ -83,7 +86,8 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
 
   const client = clientOf(request);
   const link = linkOf(request, rx, relayInfo?.linkSelection);
-  const details = { circuitId: relayInfo?.circuitId, hostname: hostName(request) ?? clientFqdn(request) };
+  const { hostname, ignored: ignoredNames } = clientName(request);
+  const details = { circuitId: relayInfo?.circuitId, hostname };
 
   let decision: Reply4;
   let wantsRapidCommit = false;
@@ -128,7 +132,7 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
   }
 
   if (decision.action === 'drop' || decision.action === 'done') {
-    return { type, decision, drop: decision.action === 'drop' ? decision.reason : undefined };
+    return { type, decision, drop: decision.action === 'drop' ? decision.reason : undefined, ignoredNames };
   }
   const config = context.config();
   const subnet = decision.subnet_id === null ? undefined : config.subnets.get(decision.subnet_id);
@@ -151,6 +155,7 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
   return {
     type,
     decision,
+    ignoredNames,
     reply: {
       data: encodePacket(reply, { maxSize: maxMessageSize(request) }),
       to: destinationOf(request, reply, rx.from, context.clientPort),
