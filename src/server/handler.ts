@@ -7,6 +7,7 @@ import {
   rapidCommit, relayAgentInfo, requestedAddress, serverIdentifier, subnetSelection,
   type Dhcp4Packet,
 } from '../dhcp4/packet.ts';
+import { databaseErrorKind } from '../db/errors.ts';
 import type { Client4, LeaseEngine4, Link4, Reply4 } from '../engine/lease-engine.ts';
 import { clientName, type IgnoredName } from './client-name.ts';
 import type { FrontendConfig } from './config-cache.ts';
@@ -32,6 +33,11 @@ export interface Outcome {
   decision?: Reply4;
   /** Name options left out of the message (see client-name.ts). */
   ignoredNames?: IgnoredName[];
+  /**
+   * The database's error, when it says the database (not this message) is
+   * unusable: the caller stops being ready until it answers again.
+   */
+  databaseError?: unknown;
 }
 
 export interface HandlerContext {
@@ -128,7 +134,12 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
         decision = await context.engine.inform(client, { ...link, selector: request.ciaddr !== ZERO ? request.ciaddr : link.selector }, details);
     }
   } catch (error) {
-    return { type, drop: 'database-error', detail: error instanceof Error ? error.message : String(error) };
+    const detail = error instanceof Error ? error.message : String(error);
+    // Data the database refused fails this message alone (the engine sent
+    // the rest of its batch again without it); any other error is the
+    // database's.
+    if (databaseErrorKind(error) === 'rejected') return { type, drop: 'database-rejected', detail };
+    return { type, drop: 'database-error', detail, databaseError: error };
   }
 
   if (decision.action === 'drop' || decision.action === 'done') {

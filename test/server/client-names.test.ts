@@ -1,5 +1,7 @@
 // One message's bad bytes cost no other client anything (DESIGN invariant 6):
-// host names PostgreSQL cannot store are left out and their clients served.
+// host names PostgreSQL cannot store are left out and their clients served,
+// and a message the database refuses fails alone, without the front-end
+// losing its connection or its readiness.
 import t, { type Test } from 'tap';
 import { DHCPDISCOVER, DHCPOFFER, messageType } from '../../src/dhcp4/packet.ts';
 import { startFrontend, type Frontend } from '../../src/server/frontend.ts';
@@ -68,11 +70,36 @@ t.test('host names with a NUL or not UTF-8, among good DISCOVERs: every client a
   ] as const) {
     t.match(text, new RegExp(`dhcpg_client_names_ignored_total\\{option="${option}",problem="${problem}"\\} ${count}\\n`), `${option} ${problem} counted`);
   }
-  t.notMatch(text, /dhcpg_drops_total\{reason="(database-error|not-ready)"\} [1-9]/, 'no message dropped');
+  t.notMatch(text, /dhcpg_drops_total\{reason="(database-error|database-rejected|not-ready)"\} [1-9]/, 'no message dropped');
 
   const rows = await f.db.query<{ n: number; hostname: string | null }>('names',
     `select get_byte(hw_address, 4) * 256 + get_byte(hw_address, 5) as n, hostname from dhcpg.lease4 where hw_address is not null`);
   const names = new Map(rows.map((row) => [row.n, row.hostname]));
   for (const [n, , hostname] of HOSTILE) t.equal(names.get(n), hostname, `client ${n}: host name ${hostname ?? 'left out'}`);
   t.equal(names.get(2007), 'good-7', 'good names kept');
+});
+
+t.test('a message the database refuses fails alone: the rest of its batch answered, connection and readiness kept', async (t) => {
+  const f = await engineFixture(t, CONFIG);
+  // Data this database refuses (SQLSTATE 23514) in one message out of many,
+  // standing for any data error the checks above do not foresee.
+  await f.db.query('refuse', `alter table dhcpg.lease4 add constraint test_refused_name check (hostname is distinct from 'refused')`);
+  const { fe, relay, metrics } = await frontendOn(t, f);
+  const port = fe.udpPorts[0]!;
+  t.ok(await relay.exchange(clientMessage(DHCPDISCOVER, 1, { giaddr: RELAY }), port), 'serving');
+  const backends = await leaseBackends(f);
+
+  for (let round = 0; round < 3; round++) {
+    const messages: [number, [number, Buffer][]][] = [];
+    for (let i = 0; i < 30; i++) messages.push([3000 + round * 100 + i, [[12, bytes(`good-${i}`)]]]);
+    messages.splice(10, 0, [4000 + round, [[12, bytes('refused')]]]);
+    const replies = await burst(relay, port, messages);
+    const answered = messages.filter((_, k) => replies[k] !== undefined).map(([n]) => n);
+    t.same(answered, messages.map(([n]) => n).filter((n) => n !== 4000 + round), `round ${round}: every other client answered`);
+  }
+  t.equal((await fetch(`http://127.0.0.1:${fe.httpPort}/readyz`)).status, 200, 'still ready');
+  t.same(await leaseBackends(f), backends, 'the same lease connection throughout');
+  const text = await metrics();
+  t.match(text, /dhcpg_drops_total\{reason="database-rejected"\} 3\n/, 'each refused message counted as a drop');
+  t.notMatch(text, /dhcpg_drops_total\{reason="(database-error|not-ready)"\} [1-9]/, 'no other message dropped');
 });
