@@ -2,6 +2,7 @@
 // takes one host, so dhcpg splits the list and connects to the first host
 // that answers and is not a standby; after a failover it looks again.
 import pg from 'pg';
+import { databaseErrorKind } from './errors.ts';
 
 /** One URL per host of the list; a single-host URL comes back as it is. */
 export const splitHosts = (url: string): string[] => {
@@ -31,10 +32,6 @@ export const findWritable = async (urls: string[], timeoutMs = 2000): Promise<st
 
 /** Errors after which another host of the list may be the primary now. */
 export const isFailoverError = (error: unknown): boolean => {
-  const code = (error as { code?: string }).code ?? '';
-  return code.startsWith('08') // connection exception
-    || code === '25006' // read-only transaction: this host was demoted to standby
-    || ['57P01', '57P02', '57P03'].includes(code) // administrator / crash shutdown, cannot connect now
-    || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)
-    || /Connection terminated|connection timeout/i.test((error as Error).message ?? '');
+  const kind = databaseErrorKind(error);
+  return kind === 'connection' || kind === 'read-only';
 };

@@ -6,8 +6,14 @@
 // host, and after an error that a failover explains (connection lost, host now
 // read-only) it drops its connections and looks for the primary again on the
 // next query.
+//
+// A statement the server refuses (bad data, a constraint) leaves its
+// connection in the pool: pg's own Pool.query closes the connection behind any
+// error, so one message the database could not take cost the front-end its
+// lease connection and the prepared statements on it.
 import pg from 'pg';
 import { log } from '../log.ts';
+import { sessionSurvives } from './errors.ts';
 import { findWritable, isFailoverError, splitHosts } from './hosts.ts';
 
 // int8 (counts, serials) as JavaScript numbers: every value dhcpg reads fits.
@@ -86,25 +92,50 @@ export const connect = (url: string | undefined, options: DbOptions = {}): Db =>
     failed.end().catch(() => {});
   };
 
+  /**
+   * A client of the pool for one use. A checked-out client has no listener of
+   * the pool's, and an 'error' event with none would end the process; the
+   * error itself reaches the query that was running, so the listener only
+   * keeps it from being unhandled. release() keeps the connection unless the
+   * error left the session unusable or in doubt.
+   */
+  const checkOut = async (using: pg.Pool) => {
+    const client = await using.connect().catch((error: unknown) => {
+      reconsider(using, error);
+      throw error;
+    });
+    const ignore = () => {};
+    client.on('error', ignore);
+    return {
+      client,
+      release: (error?: unknown) => {
+        client.off('error', ignore);
+        client.release(error === undefined || sessionSurvives(error) ? undefined : (error as Error));
+      },
+    };
+  };
+
   return {
     async query<Row extends object>(name: string, text: string, values: unknown[] = []) {
       const started = performance.now();
       const using = await current();
+      const { client, release } = await checkOut(using);
       try {
-        const result = await using.query<Row>({ name, text, values });
+        const result = await client.query<Row>({ name, text, values });
+        release();
         log.debug({ query: name, ms: +(performance.now() - started).toFixed(2) }, 'query');
         return result.rows;
       } catch (error) {
+        release(error);
         reconsider(using, error);
         throw error;
       }
     },
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const using = await current();
-      const client = await using.connect().catch((error: unknown) => {
-        reconsider(using, error);
-        throw error;
-      });
+      const { client, release } = await checkOut(using);
+      // Kept when it committed or rolled back: the session is clean either way.
+      let broken: unknown;
       try {
         await client.query('begin');
         const value = await fn({
@@ -114,11 +145,13 @@ export const connect = (url: string | undefined, options: DbOptions = {}): Db =>
         await client.query('commit');
         return value;
       } catch (error) {
-        await client.query('rollback').catch(() => {});
+        await client.query('rollback').catch((rollbackError: unknown) => {
+          broken = rollbackError;
+        });
         reconsider(using, error);
         throw error;
       } finally {
-        client.release();
+        release(broken);
       }
     },
     onError: (listener) => {

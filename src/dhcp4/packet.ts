@@ -7,6 +7,7 @@
 // expect. The getters read the options the server acts on and cite where
 // each is defined.
 
+import { isUtf8 } from 'node:buffer';
 import { ipv4Value } from '../net/ipv4.ts';
 import { formatIpv4 } from './options.ts';
 
@@ -474,43 +475,74 @@ export const parameterRequestList = (p: Dhcp4Packet): number[] => [...(p.options
 export const maxMessageSize = (p: Dhcp4Packet): number =>
   Math.max(fixed(p, MAX_MESSAGE_SIZE, 2)?.readUInt16BE(0) ?? 0, MIN_MAX_MESSAGE_SIZE);
 
-/** RFC 2132, Section 3.14, as UTF-8 without the trailing NULs RFC 2132, Section 2 tells receivers to drop. */
-export const hostName = (p: Dhcp4Packet): string | undefined => {
+/** Why a name option a client sent gives no name. */
+export type NameProblem =
+  | 'nul-byte' // a NUL inside the name: no name has one, and PostgreSQL text cannot hold it
+  | 'invalid-utf8' // not UTF-8: what it spells is unknown, and PostgreSQL text is UTF-8
+  | 'malformed'; // the option's own structure is broken (RFC 4702's fixed part or labels)
+
+/** A name option as sent: its text, or why it has none a server can use. */
+export type ClientName = { name: string } | { problem: NameProblem };
+
+/**
+ * Name bytes as text, or the problem: strictly UTF-8 (Buffer.toString would
+ * turn bad bytes into U+FFFD, a name the client never sent) and NUL-free.
+ */
+const nameText = (bytes: Buffer): ClientName => {
+  if (bytes.includes(0)) return { problem: 'nul-byte' };
+  if (!isUtf8(bytes)) return { problem: 'invalid-utf8' };
+  return { name: bytes.toString('utf8') };
+};
+
+/**
+ * RFC 2132, Section 3.14, as UTF-8 without the trailing NULs RFC 2132,
+ * Section 2 tells receivers to drop. Undefined when absent or empty.
+ */
+export const hostName = (p: Dhcp4Packet): ClientName | undefined => {
   const payload = p.options.get(HOST_NAME);
-  const text = payload && withoutTrailingNuls(payload).toString('utf8');
-  return text || undefined;
+  const bytes = payload && withoutTrailingNuls(payload);
+  return bytes?.length ? nameText(bytes) : undefined;
 };
 
 /**
  * RFC 4702, Section 2: the client's name from its FQDN option, without the
  * flags. Fully qualified names end with "." (in the canonical wire encoding,
  * RFC 4702, Section 2.3.1, that is the terminating root label; in the
- * deprecated ASCII encoding, what the client wrote). Undefined when absent,
- * empty or malformed.
+ * deprecated ASCII encoding, what the client wrote). Undefined when absent or
+ * the name is empty.
  */
-export const clientFqdn = (p: Dhcp4Packet): string | undefined => {
+export const clientFqdn = (p: Dhcp4Packet): ClientName | undefined => {
   const payload = p.options.get(CLIENT_FQDN);
-  if (!payload || payload.length < 3) return undefined;
+  if (!payload) return undefined;
+  if (payload.length < 3) return { problem: 'malformed' };
   const flags = payload.readUInt8(0);
   const name = payload.subarray(3);
-  const text = flags & 0x04 ? wireName(name) : withoutTrailingNuls(name).toString('utf8');
-  return text || undefined;
+  const bytes = flags & 0x04 ? wireName(name) : withoutTrailingNuls(name);
+  if (bytes === undefined) return { problem: 'malformed' };
+  return bytes.length ? nameText(bytes) : undefined;
 };
 
 // RFC 4702, Section 2.3.1: labels without compression; a name missing the
-// final zero-length label is a partial name.
-const wireName = (bytes: Buffer): string | undefined => {
-  const labels: string[] = [];
+// final zero-length label is a partial name. Returns the dotted name's bytes,
+// undefined when the labels are malformed.
+const wireName = (bytes: Buffer): Buffer | undefined => {
+  const labels: Buffer[] = [];
   let position = 0;
   while (position < bytes.length) {
     const length = bytes.readUInt8(position);
-    if (length === 0) return position === bytes.length - 1 ? `${labels.join('.')}.` : undefined;
+    if (length === 0) {
+      if (position !== bytes.length - 1) return undefined;
+      labels.push(Buffer.alloc(0));
+      break;
+    }
     if (length > 63 || position + 1 + length > bytes.length) return undefined;
-    labels.push(bytes.toString('utf8', position + 1, position + 1 + length));
+    labels.push(bytes.subarray(position + 1, position + 1 + length));
     position += 1 + length;
   }
-  return labels.join('.');
+  return Buffer.concat(labels.flatMap((label, k) => (k === 0 ? [label] : [DOT, label])));
 };
+
+const DOT = Buffer.from('.');
 
 const withoutTrailingNuls = (bytes: Buffer): Buffer => {
   let end = bytes.length;

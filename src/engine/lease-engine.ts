@@ -1,5 +1,6 @@
 // The TypeScript face of the lease engine: one typed function per message
 // type, all sent to the one SQL entry point dhcpg.handle4 in batches.
+import { databaseErrorKind, failsEveryMessage } from '../db/errors.ts';
 import type { Db } from '../db/pool.ts';
 import type { OptionData } from '../config/dhcp4.ts';
 import type { WalFlusher } from './wal-flush.ts';
@@ -150,8 +151,9 @@ const HANDLE4_DEFERRED_FLUSH = `${HANDLE4} where set_config('synchronous_commit'
  * database a fixed share (every statement of dhcpg.handle4 starts an executor)
  * whatever its size, so fewer, larger calls leave more CPU to everything
  * else. A front-end that sends one message at a time never waits. A batch that fails
- * as a whole is sent again one message per call, so one bad message fails
- * alone (nothing is retried because of contention: there is none).
+ * as a whole over its data is sent again one message per call, so one bad
+ * message fails alone (nothing is retried because of contention: there is
+ * none).
  */
 export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 => {
   const concurrency = options.concurrency ?? 4;
@@ -190,12 +192,17 @@ export const leaseEngine4 = (db: Db, options: EngineOptions = {}): LeaseEngine4 
     return () => {};
   };
 
-  /** call, and when the batch fails as a whole, one call per message. Never rejects. */
+  /**
+   * call, and when the batch fails as a whole because of what it carried, one
+   * call per message, so the message at fault fails alone. A lost, hung or
+   * read-only database fails every message alike: they fail together, at
+   * once. Never rejects.
+   */
   const run = async (batch: Pending[]): Promise<() => void> => {
     try {
       return await call(batch);
     } catch (error) {
-      if (batch.length === 1) batch[0]!.reject(error);
+      if (batch.length === 1 || failsEveryMessage(databaseErrorKind(error))) batch.forEach((p) => p.reject(error));
       else await Promise.all(batch.map((p) => call([p]).then((answer) => answer(), (single: unknown) => p.reject(single))));
       return () => {};
     }

@@ -224,7 +224,13 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
         if (log.isLevelEnabled('debug')) {
           log.debug({ from: rinfo.address, type: outcome.type, reason: outcome.drop, detail: outcome.detail }, 'dropped');
         }
-        if (outcome.drop === 'database-error') void recover();
+      }
+      if (outcome.databaseError !== undefined) void recover();
+      if (outcome.ignoredNames) {
+        for (const { option, problem } of outcome.ignoredNames) {
+          metrics.namesIgnored.inc({ option, problem });
+          if (log.isLevelEnabled('debug')) log.debug({ from: rinfo.address, type: outcome.type, option, problem }, 'client name ignored');
+        }
       }
       if (outcome.reply) {
         const { data: bytes, to, type } = outcome.reply;

@@ -3,11 +3,13 @@
 // a reason, which the caller logs and counts.
 import {
   BOOTREQUEST, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPRELEASE, DHCPREQUEST,
-  clientFqdn, clientIdentifier, decodePacket, encodePacket, hostName, maxMessageSize, messageType,
+  clientIdentifier, decodePacket, encodePacket, maxMessageSize, messageType,
   rapidCommit, relayAgentInfo, requestedAddress, serverIdentifier, subnetSelection,
   type Dhcp4Packet,
 } from '../dhcp4/packet.ts';
+import { databaseErrorKind } from '../db/errors.ts';
 import type { Client4, LeaseEngine4, Link4, Reply4 } from '../engine/lease-engine.ts';
+import { clientName, type IgnoredName } from './client-name.ts';
 import type { FrontendConfig } from './config-cache.ts';
 import { buildReply, configuredServerId, destinationOf, type Destination } from './reply.ts';
 import { cachedSourceAddressTowards } from './udp.ts';
@@ -29,6 +31,13 @@ export interface Outcome {
   detail?: string;
   /** The engine's decision, when it was asked. */
   decision?: Reply4;
+  /** Name options left out of the message (see client-name.ts). */
+  ignoredNames?: IgnoredName[];
+  /**
+   * The database's error, when it says the database (not this message) is
+   * unusable: the caller stops being ready until it answers again.
+   */
+  databaseError?: unknown;
 }
 
 export interface HandlerContext {
@@ -83,7 +92,8 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
 
   const client = clientOf(request);
   const link = linkOf(request, rx, relayInfo?.linkSelection);
-  const details = { circuitId: relayInfo?.circuitId, hostname: hostName(request) ?? clientFqdn(request) };
+  const { hostname, ignored: ignoredNames } = clientName(request);
+  const details = { circuitId: relayInfo?.circuitId, hostname };
 
   let decision: Reply4;
   let wantsRapidCommit = false;
@@ -124,11 +134,16 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
         decision = await context.engine.inform(client, { ...link, selector: request.ciaddr !== ZERO ? request.ciaddr : link.selector }, details);
     }
   } catch (error) {
-    return { type, drop: 'database-error', detail: error instanceof Error ? error.message : String(error) };
+    const detail = error instanceof Error ? error.message : String(error);
+    // Data the database refused fails this message alone (the engine sent
+    // the rest of its batch again without it); any other error is the
+    // database's.
+    if (databaseErrorKind(error) === 'rejected') return { type, drop: 'database-rejected', detail };
+    return { type, drop: 'database-error', detail, databaseError: error };
   }
 
   if (decision.action === 'drop' || decision.action === 'done') {
-    return { type, decision, drop: decision.action === 'drop' ? decision.reason : undefined };
+    return { type, decision, drop: decision.action === 'drop' ? decision.reason : undefined, ignoredNames };
   }
   const config = context.config();
   const subnet = decision.subnet_id === null ? undefined : config.subnets.get(decision.subnet_id);
@@ -151,6 +166,7 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
   return {
     type,
     decision,
+    ignoredNames,
     reply: {
       data: encodePacket(reply, { maxSize: maxMessageSize(request) }),
       to: destinationOf(request, reply, rx.from, context.clientPort),

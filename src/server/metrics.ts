@@ -19,6 +19,11 @@ export const createMetrics = () => {
       name: 'dhcpg_database_batch_messages', help: 'Messages per call to the lease engine (what arrived while the previous calls ran)',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], registers: [registry],
     }),
+    namesIgnored: new Counter({
+      name: 'dhcpg_client_names_ignored_total',
+      help: 'Name options (host-name, client-fqdn) left out of messages served all the same, by problem: nul-byte, invalid-utf8, malformed',
+      labelNames: ['option', 'problem'], registers: [registry],
+    }),
     ready: new Gauge({ name: 'dhcpg_ready', help: '1 when the database answers and the configuration is loaded', registers: [registry] }),
     configSerial: new Gauge({ name: 'dhcpg_config_serial', help: 'Serial of the configuration in memory', registers: [registry] }),
   };

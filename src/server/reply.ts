@@ -84,7 +84,8 @@ export const buildReply = ({ request, decision, subnet, serverId, rapidCommit }:
     if (!reply.options.has(SUBNET_MASK)) reply.options.set(SUBNET_MASK, subnet.subnetMask);
   }
   // A host name from a reservation is told to the client.
-  if (decision.hostname && decision.hostname !== hostName(request)) {
+  const sent = hostName(request);
+  if (decision.hostname && !(sent && 'name' in sent && sent.name === decision.hostname)) {
     reply.options.set(HOST_NAME, Buffer.from(decision.hostname, 'utf8'));
   }
   if (rapidCommit) reply.options.set(RAPID_COMMIT, Buffer.alloc(0));

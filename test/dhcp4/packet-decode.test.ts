@@ -140,7 +140,7 @@ t.test('a DISCOVER from dhclient', async (t) => {
   t.same([...p.options.keys()], [53, 50, 12, 55], 'PAD and END are framing, not options');
   t.equal(messageType(p), DHCPDISCOVER);
   t.equal(requestedAddress(p), '192.0.2.10');
-  t.equal(hostName(p), 'debian');
+  t.same(hostName(p), { name: 'debian' });
   t.same(parameterRequestList(p), [1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42]);
   t.equal(maxMessageSize(p), 576, 'no option 57: the size every client accepts');
   t.equal(serverIdentifier(p), undefined);
@@ -159,11 +159,11 @@ t.test('a SELECTING REQUEST', async (t) => {
   t.equal(serverIdentifier(p), '192.0.2.1');
   t.equal(requestedAddress(p), '192.0.2.10');
   t.equal(leaseTime(p), 3600);
-  t.equal(hostName(p), 'laptop');
+  t.same(hostName(p), { name: 'laptop' });
   t.same(parameterRequestList(p), [1, 3, 6, 15]);
   t.equal(maxMessageSize(p), 1500);
   t.same([...(clientIdentifier(p) ?? [])], [0x01, 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef]);
-  t.equal(clientFqdn(p), 'laptop.example.com.', 'a fully qualified name keeps its final dot');
+  t.same(clientFqdn(p), { name: 'laptop.example.com.' }, 'a fully qualified name keeps its final dot');
 });
 
 t.test('a relayed DISCOVER with relay agent information', async (t) => {
@@ -253,7 +253,7 @@ t.test('option overload into file and sname (RFC 2132, Section 9.3)', async (t) 
   ]);
   const p = decoded(decodePacket(overloaded));
   t.same(parameterRequestList(p), [1, 3, 6, 15, 119], 'options field, then file, then sname (RFC 3396, Section 5)');
-  t.equal(hostName(p), 'from-file');
+  t.same(hostName(p), { name: 'from-file' });
   t.same(p.options.get(60)?.toString(), 'MSFT 5.0');
   t.equal(p.options.has(52), false, 'overload is framing');
   t.equal(p.sname, '', 'sname carried options, not a name');
@@ -273,7 +273,7 @@ t.test('a long option split in three (RFC 3396) is joined in order', async (t) =
   ]);
   const p = decoded(decodePacket(split));
   t.same([...(p.options.get(43) ?? [])], data);
-  t.equal(hostName(p), 'node');
+  t.same(hostName(p), { name: 'node' });
 });
 
 t.test('every truncation of a valid packet is dropped, never thrown', async (t) => {
@@ -417,9 +417,12 @@ t.test('getters on malformed or unusual options', async (t) => {
   t.equal(maxMessageSize(p([57, 2, 0x24, 0x00])), 9216);
   t.equal(maxMessageSize(p([57, 1, 0xff])), 576, 'malformed maximum');
   t.equal(clientIdentifier(p([61, 1, 0x01])), undefined, 'client identifier under its 2-byte minimum');
-  t.equal(hostName(p([12, 6, ...ascii('host'), 0, 0])), 'host', 'trailing NULs dropped');
+  t.same(hostName(p([12, 6, ...ascii('host'), 0, 0])), { name: 'host' }, 'trailing NULs dropped');
   t.equal(hostName(p([12, 1, 0])), undefined, 'only a NUL');
-  t.equal(hostName(p([12, 7, ...Buffer.from('Jöhn’s', 'utf8').subarray(0, 7)])), 'Jöhn\ufffd', 'UTF-8, lossy on bad bytes');
+  t.same(hostName(p([12, 6, ...Buffer.from('Jöhn’', 'utf8').subarray(0, 6)])), { problem: 'invalid-utf8' }, 'a UTF-8 sequence cut short');
+  t.same(hostName(p([12, 4, 0xc0, 0xaf, 0x61, 0x62])), { problem: 'invalid-utf8' }, 'an overlong encoding');
+  t.same(hostName(p([12, 5, ...Buffer.from('Jöhn', 'utf8')])), { name: 'Jöhn' }, 'UTF-8');
+  t.same(hostName(p([12, 5, ...ascii('ev'), 0, ...ascii('il')])), { problem: 'nul-byte' }, 'a NUL inside the name');
   t.equal(subnetSelection(p([118, 4, 10, 20, 30, 0])), '10.20.30.0');
   t.equal(subnetSelection(p([118, 3, 10, 20, 30])), undefined);
   t.equal(rapidCommit(p([80, 0])), true);
@@ -427,10 +430,14 @@ t.test('getters on malformed or unusual options', async (t) => {
   t.equal(messageType(p([])), 1);
   // RFC 4702: flags, rcode1, rcode2, name.
   t.equal(clientFqdn(p([81, 3, 0x04, 0, 0])), undefined, 'flags only: no name');
-  t.equal(clientFqdn(p([81, 2, 0x04, 0])), undefined, 'shorter than the fixed part');
-  t.equal(clientFqdn(p([81, 9, 0x04, 0, 0, 5, ...ascii('print')])), 'print', 'a partial name: no root label');
-  t.equal(clientFqdn(p([81, 14, 0x00, 0, 0, ...ascii('pc.example.')])), 'pc.example.', 'deprecated ASCII encoding');
-  t.equal(clientFqdn(p([81, 9, 0x04, 0, 0, 9, ...ascii('abcde')])), undefined, 'label runs past the end');
-  t.equal(clientFqdn(p([81, 8, 0x04, 0, 0, 1, 0x61, 0, 1, 0x62])), undefined, 'bytes after the root label');
-  t.equal(clientFqdn(p([81, 5, 0x04, 0, 0, 0xc0, 0x00])), undefined, 'compression is not allowed here');
+  t.equal(clientFqdn(p([81, 4, 0x04, 0, 0, 0])), undefined, 'the root label alone: no name');
+  t.same(clientFqdn(p([81, 2, 0x04, 0])), { problem: 'malformed' }, 'shorter than the fixed part');
+  t.same(clientFqdn(p([81, 9, 0x04, 0, 0, 5, ...ascii('print')])), { name: 'print' }, 'a partial name: no root label');
+  t.same(clientFqdn(p([81, 14, 0x00, 0, 0, ...ascii('pc.example.')])), { name: 'pc.example.' }, 'deprecated ASCII encoding');
+  t.same(clientFqdn(p([81, 9, 0x04, 0, 0, 9, ...ascii('abcde')])), { problem: 'malformed' }, 'label runs past the end');
+  t.same(clientFqdn(p([81, 8, 0x04, 0, 0, 1, 0x61, 0, 1, 0x62])), { problem: 'malformed' }, 'bytes after the root label');
+  t.same(clientFqdn(p([81, 5, 0x04, 0, 0, 0xc0, 0x00])), { problem: 'malformed' }, 'compression is not allowed here');
+  t.same(clientFqdn(p([81, 10, 0x04, 0, 0, 2, 0x70, 0x63, 2, 0x61, 0x00, 0])), { problem: 'nul-byte' }, 'a NUL inside a wire label');
+  t.same(clientFqdn(p([81, 8, 0x00, 0, 0, ...ascii('pc'), 0, ...ascii('.x')])), { problem: 'nul-byte' }, 'a NUL inside an ASCII name');
+  t.same(clientFqdn(p([81, 7, 0x04, 0, 0, 2, 0xff, 0xfe, 0])), { problem: 'invalid-utf8' }, 'a wire label that is not UTF-8');
 });
