@@ -54,7 +54,7 @@ program
   .description('run one front-end (any number may run against one database)')
   .option('--config <file>', 'apply this Kea-format file first')
   .option('--allow-unsupported', 'with --config: warn about unsupported keys instead of refusing')
-  .option('--interface <name...>', 'the directly attached LAN served (relayed traffic needs none)')
+  .option('--interface <name...>', 'a directly attached LAN to serve, by interface name; repeat for several (relayed traffic needs none)')
   .option('--port <n>', 'UDP port (clients are answered on port + 1 unless it is 67)', '67')
   .option('--address <ip>', 'address to bind', '0.0.0.0')
   .option('--http <addr:port>', 'serve /metrics, /healthz and /readyz here')

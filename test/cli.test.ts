@@ -83,6 +83,13 @@ t.test('serve refuses bad numbers before touching the database', async (t) => {
   }
 });
 
+t.test('serve names an interface that is not there, in one line', async (t) => {
+  const { url } = await testDatabase(t);
+  const run = await dhcpg(url, 'serve', '--port', '0', '--address', '127.0.0.1', '--interface', 'nosuch0');
+  t.equal(run.code, 1);
+  t.equal(run.stderr.trim().split('\n').filter((line) => !line.startsWith('{')).join('\n'), 'dhcpg: there is no network interface named nosuch0 (or it is down)');
+});
+
 /** Processes below pid (children, grandchildren...), from /proc. */
 const descendants = (pid: number): number[] => {
   const parents = new Map<number, number>();

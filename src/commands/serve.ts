@@ -1,4 +1,4 @@
-// dhcpg serve [--config FILE] [--interface IF] [--port N] [--address A] [--http ADDR:PORT] [--db-connections N] [--batch-wait MS]
+// dhcpg serve [--config FILE] [--interface IF]... [--port N] [--address A] [--http ADDR:PORT] [--db-connections N] [--batch-wait MS]
 import { openDatabase } from './database.ts';
 import { applyConfigFile, describeSummary } from './config.ts';
 import { startFrontend } from '../server/frontend.ts';
@@ -47,9 +47,6 @@ const stopWithNpm = (stop: () => void): (() => void) => {
 };
 
 export const serveCommand = async (options: ServeOptions): Promise<void> => {
-  if ((options.interface?.length ?? 0) > 1) {
-    throw new Error('one --interface per front-end: run a front-end for each directly attached LAN (relayed networks need none)');
-  }
   const dbConnections = numberOption('--db-connections', options.dbConnections, 'a positive integer',
     (n) => Number.isInteger(n) && n > 0);
   const batchWait = numberOption('--batch-wait', options.batchWait, 'milliseconds from 0 to 100',
@@ -70,7 +67,7 @@ export const serveCommand = async (options: ServeOptions): Promise<void> => {
     url: open.location.url,
     port: Number(options.port),
     address: options.address,
-    interface: options.interface?.[0],
+    interfaces: options.interface,
     http: options.http ? parseHttp(options.http) : undefined,
     dbConnections,
     batchWait,

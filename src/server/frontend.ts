@@ -23,8 +23,8 @@ export interface FrontendOptions {
   port: number;
   /** Address to bind (default 0.0.0.0). */
   address?: string;
-  /** The directly attached LAN, if any (see udp.ts). */
-  interface?: string;
+  /** The directly attached LANs served, by interface name (see udp.ts). */
+  interfaces?: string[];
   /** HTTP endpoint for /metrics, /healthz, /readyz. */
   http?: { host: string; port: number };
   /** Database connections of this front-end (default DEFAULT_DB_CONNECTIONS). */
@@ -202,9 +202,27 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   let inFlight = 0;
   const turns = clientTurns();
   const counters = perPacketMetrics(metrics);
-  const sockets: ListeningSocket[] = [await openSocket({ port: options.port, address: options.address ?? '0.0.0.0', interface: options.interface })];
+  // The relays' socket first: a port of 0 (tests) picks the port every LAN's socket then takes too.
+  const relays = await openSocket({ port: options.port, address: options.address ?? '0.0.0.0' });
+  const sockets: ListeningSocket[] = [relays];
+  try {
+    for (const name of options.interfaces ?? []) {
+      sockets.push(await openSocket({ port: relays.socket.address().port, address: '0.0.0.0', interface: name }));
+    }
+  } catch (error) {
+    for (const { socket } of sockets) socket.close();
+    throw error;
+  }
+  /**
+   * With LANs served, a datagram straight from a client (no giaddr) reaches
+   * the relays' socket too when it is a broadcast, and its LAN's socket
+   * answers it; from any other LAN it is not dhcpg's to answer.
+   */
+  const notForThisSocket = (listening: ListeningSocket, data: Buffer) =>
+    listening === relays && sockets.length > 1 && data.length >= 28 && data.readUInt32BE(24) === 0;
 
   const onDatagram = async (listening: ListeningSocket, data: Buffer, rinfo: dgram.RemoteInfo) => {
+    if (notForThisSocket(listening, data)) return;
     if (inFlight >= maxInFlight) {
       counters.drops('overload').inc();
       return;

@@ -1,24 +1,27 @@
-// The UDP socket a front-end receives on: 0.0.0.0 (or a given address) on the
-// DHCP port, with SO_REUSEADDR so several front-ends on one host all receive
-// broadcasts. Node's dgram can neither bind to an interface nor tell which
-// interface a broadcast came in on, so a front-end serves relayed traffic on
-// any interface and directly attached clients on at most one interface (named
-// with --interface); run one front-end per directly attached LAN.
+// The UDP sockets a front-end receives on, all on the DHCP port with
+// SO_REUSEADDR so several front-ends on one host all receive broadcasts: one
+// per directly attached LAN (--interface), on 0.0.0.0 and bound to that
+// interface, so it receives that LAN's broadcasts and its replies leave by
+// it; and one on 0.0.0.0 (or a given address) bound to no interface, for
+// relays wherever they are.
 import dgram from 'node:dgram';
 import { lookup, type LookupOneOptions } from 'node:dns';
 import { networkInterfaces } from 'node:os';
 import { ipv4Value } from '../net/ipv4.ts';
+import { bindToDevice } from '../net/bind-to-device.ts';
 
 export interface ListeningSocket {
   socket: dgram.Socket;
-  /** The directly attached LAN, with its first IPv4 address. */
+  /** The directly attached LAN the socket is bound to, with its first IPv4 address. */
   interface?: { name: string; address: string };
 }
 
 export const RECEIVE_BUFFER_BYTES = 4 << 20;
 
 export const interfaceAddress = (name: string): string => {
-  const address = networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address;
+  const addresses = networkInterfaces()[name];
+  if (!addresses) throw new Error(`there is no network interface named ${name} (or it is down)`);
+  const address = addresses.find((a) => a.family === 'IPv4')?.address;
   if (!address) throw new Error(`interface ${name} has no IPv4 address`);
   return address;
 };
@@ -40,6 +43,7 @@ const literalLookup = (
   else lookup(hostname, options, callback);
 };
 
+/** A socket for relayed traffic on address, or, given an interface, for that LAN alone. */
 export const openSocket = async (options: { port: number; address: string; interface?: string }): Promise<ListeningSocket> => {
   const lan = options.interface === undefined ? undefined : { name: options.interface, address: interfaceAddress(options.interface) };
   // Clients retransmit in bursts (a power cut ends, a relay restarts): 4 MiB
@@ -47,12 +51,21 @@ export const openSocket = async (options: { port: number; address: string; inter
   const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: RECEIVE_BUFFER_BYTES, lookup: literalLookup });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind({ port: options.port, address: options.address }, () => {
+    // A LAN's broadcasts reach only sockets on 0.0.0.0.
+    socket.bind({ port: options.port, address: lan ? '0.0.0.0' : options.address }, () => {
       socket.off('error', reject);
       socket.setBroadcast(true);
       resolve();
     });
   });
+  if (lan) {
+    try {
+      bindToDevice(socket, lan.name);
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+  }
   return { socket, interface: lan };
 };
 

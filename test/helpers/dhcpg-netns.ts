@@ -39,8 +39,8 @@ export interface LogEntry {
 }
 
 export interface FrontendOptions {
-  /** --interface: the directly attached LAN; omitted for a front-end that only serves relays. */
-  interface?: string;
+  /** --interface, each: the directly attached LANs; none for a front-end that only serves relays. */
+  interfaces?: string[];
   /** --config: a Kea-format file the front-end applies before serving. */
   configFile?: string;
 }
@@ -165,15 +165,19 @@ export class Lab {
   }
 
   /**
-   * A server namespace on lan with interface lan0 at address (CIDR). Its
-   * default route is via lan0, so that replies to 255.255.255.255 leave by
-   * the LAN rather than failing for want of a route.
+   * A server namespace on lan with interface lan0 at address (CIDR), and
+   * nothing else a real server would not have: the LAN's prefix route, no
+   * default route, no route to 255.255.255.255.
    */
   async addLanServer(lan: BridgeRef, address: string): Promise<string> {
     const ns = await this.topology.addNamespace();
-    await this.topology.attachToBridge(lan, { ns, ifname: 'lan0', addresses: [address] });
-    await exec(ns, ['ip', 'route', 'add', 'default', 'dev', 'lan0']);
+    await this.attachServer(ns, lan, 'lan0', address);
     return ns;
+  }
+
+  /** One more LAN on a server namespace: its interface ifname at address (CIDR). */
+  async attachServer(ns: string, lan: BridgeRef, ifname: string, address: string): Promise<void> {
+    await this.topology.attachToBridge(lan, { ns, ifname, addresses: [address] });
   }
 
   /**
@@ -231,7 +235,7 @@ export class Lab {
     const argv = [
       process.execPath, DHCPG, 'serve',
       ...(options.configFile ? ['--config', options.configFile] : []),
-      ...(options.interface ? ['--interface', options.interface] : []),
+      ...(options.interfaces ?? []).flatMap((name) => ['--interface', name]),
       '--port', '67',
       '--http', `${link.nsAddress}:${HTTP_PORT}`,
     ];

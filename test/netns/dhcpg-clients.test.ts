@@ -79,7 +79,7 @@ t.test('dhcpg serving real clients', { skip: noNetns || noClient }, async (t) =>
   const lan = await lab.addLan();
   // The README's quick start: `dhcpg serve --config FILE --interface IF`.
   const frontend = await lab.startFrontend(await lab.addLanServer(lan, `${LAN_SERVER}/24`), {
-    interface: 'lan0',
+    interfaces: ['lan0'],
     configFile: await lab.configFile(CONFIG),
   });
 

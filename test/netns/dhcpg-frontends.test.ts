@@ -67,8 +67,8 @@ t.test('two front-ends on one LAN', { skip: noNetns || noClient }, async (t) => 
   await lab.apply(CONFIG);
   const lan = await lab.addLan();
   const [a, b] = await Promise.all([
-    lab.addLanServer(lan, `${SHARED_SERVER_ID}/24`).then((ns) => lab.startFrontend(ns, { interface: 'lan0' })),
-    lab.addLanServer(lan, '192.0.2.3/24').then((ns) => lab.startFrontend(ns, { interface: 'lan0' })),
+    lab.addLanServer(lan, `${SHARED_SERVER_ID}/24`).then((ns) => lab.startFrontend(ns, { interfaces: ['lan0'] })),
+    lab.addLanServer(lan, '192.0.2.3/24').then((ns) => lab.startFrontend(ns, { interfaces: ['lan0'] })),
   ]);
   const held: Held[] = [];
 

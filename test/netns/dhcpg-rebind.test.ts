@@ -29,7 +29,7 @@ t.test('clients rebind at T2 when the server identifier is unreachable', { skip:
   const lab = await Lab.create(t);
   await lab.apply(CONFIG);
   const lan = await lab.addLan();
-  const frontend = await lab.startFrontend(await lab.addLanServer(lan, '192.0.2.2/24'), { interface: 'lan0' });
+  const frontend = await lab.startFrontend(await lab.addLanServer(lan, '192.0.2.2/24'), { interfaces: ['lan0'] });
 
   await Promise.all(kinds.map(async (kind) => {
     const client = await lab.addClient(lan, kind);

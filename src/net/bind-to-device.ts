@@ -1,0 +1,63 @@
+// Binding a UDP socket to one network interface (Linux SO_BINDTOIFINDEX),
+// through the sockopt native module (a prebuilt N-API binary, so npm ci needs
+// no compiler). A socket bound so receives only what arrived on that
+// interface, so a front-end knows the LAN of every datagram, and everything it
+// sends leaves by that interface whatever the host's routes: a broadcast to
+// 255.255.255.255 needs no route, which a socket bound to no device does.
+// Node's dgram can do neither. sockopt sets integer options only, hence the
+// interface's index rather than SO_BINDTODEVICE's name.
+import type dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { platform } from 'node:os';
+
+const SOL_SOCKET = 1;
+/** Linux 5.0 and later. */
+const SO_BINDTOIFINDEX = 62;
+
+interface Sockopt {
+  setsockopt(socket: dgram.Socket, level: number, name: number, value: number): void;
+}
+
+let sockopt: Sockopt | undefined;
+const loadSockopt = (): Sockopt => {
+  if (platform() !== 'linux') throw new Error(`serving an interface directly needs Linux (this is ${platform()}); relayed networks need no --interface`);
+  try {
+    sockopt ??= createRequire(import.meta.url)('sockopt') as Sockopt;
+    return sockopt;
+  } catch (error) {
+    throw new Error(`serving an interface directly needs the npm module sockopt, which did not load (${(error as Error).message}): run npm ci`);
+  }
+};
+
+/** The kernel's index of the interface, from sysfs. */
+export const interfaceIndex = (name: string): number => {
+  const index = /^[\w.:@-]+$/.test(name) ? Number(readOr(`/sys/class/net/${name}/ifindex`)) : Number.NaN;
+  if (!Number.isInteger(index) || index <= 0) throw new Error(`there is no network interface named ${name}`);
+  return index;
+};
+
+const readOr = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/** Binds a bound (so opened) socket to the interface. */
+export const bindToDevice = (socket: dgram.Socket, name: string): void => {
+  const module = loadSockopt();
+  const index = interfaceIndex(name);
+  // sockopt finds the descriptor through dgram's _handle, which Node reports
+  // as deprecated at every start; the descriptor has no other way out.
+  const quiet = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    module.setsockopt(socket, SOL_SOCKET, SO_BINDTOIFINDEX, index);
+  } catch (error) {
+    throw new Error(`could not bind the DHCP socket to ${name}: ${(error as Error).message}`);
+  } finally {
+    process.noDeprecation = quiet;
+  }
+};
