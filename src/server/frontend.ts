@@ -133,19 +133,32 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   // NOTIFY arrives on a connection of its own, to the host the pool uses.
   let listener: ConfigListener | undefined;
   let listenerUrl: string | undefined;
-  const startListener = async () => {
+  let listenerStarting: Promise<void> | undefined;
+  const onConfigChange = () => {
+    if (databaseUp) reload().catch((error: Error) => log.warn({ err: error.message }, 'configuration reload failed'));
+  };
+  /** Until a listener listens (one at a time: two would leave one running unseen). */
+  const startListener = (): Promise<void> => (listenerStarting ??= (async () => {
     while (!closing && !listener) {
       listenerUrl = db.currentUrl() ?? options.url;
+      let started: ConfigListener | undefined;
       try {
-        listener = await listenForConfig(listenerUrl, () => {
-          if (databaseUp) reload().catch((error: Error) => log.warn({ err: error.message }, 'configuration reload failed'));
+        started = await listenForConfig(listenerUrl, onConfigChange, () => {
+          // Lost: a new one, to whichever host the pool uses by then.
+          if (!started || listener !== started) return;
+          listener = undefined;
+          started.close().catch(() => {});
+          void startListener();
         });
+        listener = started;
       } catch (error) {
         log.warn({ err: (error as Error).message }, 'configuration listener could not connect; retrying');
         await sleep(1000);
       }
     }
-  };
+  })().finally(() => {
+    listenerStarting = undefined;
+  }));
   /** After a failover the pool may be on another host: the listener follows it. */
   const followHost = async () => {
     if (!listener || (db.currentUrl() ?? options.url) === listenerUrl) return;
@@ -280,6 +293,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
       // Let messages already being answered finish.
       for (let i = 0; i < 50 && inFlight > 0; i++) await sleep(20);
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+      await listenerStarting;
       await listener?.close();
       await recovering?.catch(() => {});
       await db.end();
