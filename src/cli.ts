@@ -60,6 +60,7 @@ program
   .option('--http <addr:port>', 'serve /metrics, /healthz and /readyz here')
   .option('--db-connections <n>', 'database connections for lease calls (default 1; one more flushes the WAL)')
   .option('--batch-wait <ms>', 'under load, how long a free lease connection waits to gather more messages (default 1; 0: never)')
+  .option('--db-timeout <ms>', 'a database unanswered this long counts as lost: not ready until it answers and takes writes (default 1000; checked every half of it)')
   .action(serveCommand);
 
 program

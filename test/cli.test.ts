@@ -76,6 +76,7 @@ t.test('serve refuses bad numbers before touching the database', async (t) => {
     ['--db-connections', '0', /--db-connections wants a positive integer, not "0"/],
     ['--batch-wait', '-1', /--batch-wait wants milliseconds from 0 to 100, not "-1"/],
     ['--batch-wait', 'soon', /--batch-wait wants milliseconds from 0 to 100, not "soon"/],
+    ['--db-timeout', '50', /--db-timeout wants milliseconds from 100 to 60000, not "50"/],
   ] as const) {
     const run = await dhcpg(url, 'serve', '--port', '0', '--address', '127.0.0.1', option, value);
     t.not(run.code, 0, `${option} ${value}`);

@@ -1,4 +1,4 @@
-// dhcpg serve [--config FILE] [--interface IF]... [--port N] [--address A] [--http ADDR:PORT] [--db-connections N] [--batch-wait MS]
+// dhcpg serve [--config FILE] [--interface IF]... [--port N] [--address A] [--http ADDR:PORT] [--db-connections N] [--batch-wait MS] [--db-timeout MS]
 import { openDatabase } from './database.ts';
 import { applyConfigFile, describeSummary } from './config.ts';
 import { startFrontend } from '../server/frontend.ts';
@@ -12,6 +12,7 @@ export interface ServeOptions {
   http?: string;
   dbConnections?: string;
   batchWait?: string;
+  dbTimeout?: string;
   allowUnsupported?: boolean;
 }
 
@@ -51,6 +52,8 @@ export const serveCommand = async (options: ServeOptions): Promise<void> => {
     (n) => Number.isInteger(n) && n > 0);
   const batchWait = numberOption('--batch-wait', options.batchWait, 'milliseconds from 0 to 100',
     (n) => n >= 0 && n <= 100);
+  const dbTimeout = numberOption('--db-timeout', options.dbTimeout, 'milliseconds from 100 to 60000',
+    (n) => n >= 100 && n <= 60_000);
   const open = await openDatabase({ max: 2 });
   try {
     if (options.config) {
@@ -71,6 +74,7 @@ export const serveCommand = async (options: ServeOptions): Promise<void> => {
     http: options.http ? parseHttp(options.http) : undefined,
     dbConnections,
     batchWait,
+    dbTimeout,
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -9,18 +9,22 @@ export type DatabaseErrorKind =
   | 'rejected'
   /** The host accepts no writes (25006): a standby now, after a failover. */
   | 'read-only'
-  /** A statement ran out of time (57014). */
+  /** A statement ran out of time (57014), or the server did not answer at all (DatabaseTimeout). */
   | 'timeout'
   /** No session: refused, reset, terminated, shut down, or a connection that could not be made in time. */
   | 'connection'
   /** Anything else the server said (a missing function after a schema change, out of memory, ...). */
   | 'query';
 
+/** Thrown by the front-end's own checks when the server does not answer in time (a hung host answers nothing, so it never cancels a statement itself). */
+export class DatabaseTimeout extends Error {}
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 // node-postgres and pg-pool say these in words, with no code.
 const CONNECTION_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable/i;
 
 export const databaseErrorKind = (error: unknown): DatabaseErrorKind => {
+  if (error instanceof DatabaseTimeout) return 'timeout';
   const code = (error as { code?: unknown }).code;
   const sqlstate = typeof code === 'string' ? code : '';
   if (sqlstate.startsWith('22') || sqlstate.startsWith('23') || sqlstate === 'P0001') return 'rejected';

@@ -26,6 +26,14 @@ export interface Db {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Connection errors of idle clients end up here instead of crashing the process. */
   onError(listener: (error: Error) => void): void;
+  /** Told the new host's URL whenever the pool moves to another host of its list. */
+  onFailover(listener: (url: string) => void): void;
+  /**
+   * With a host list: the host in use is no good any more (read-only, or
+   * answering nothing), so its connections go and the next query looks for
+   * the writable host. A no-op with one host, which has nowhere else to go.
+   */
+  leaveHost(): void;
   /** The single-host URL in use (undefined: libpq's PG* variables, or not chosen yet). */
   currentUrl(): string | undefined;
   end(): Promise<void>;
@@ -41,11 +49,18 @@ export interface DbOptions {
   /** Milliseconds a statement may run before the server cancels it. */
   statementTimeout?: number;
   connectionTimeout?: number;
+  /**
+   * Milliseconds after which a query that has not answered is given up on the
+   * client side and its connection closed: a hung server never cancels a
+   * statement itself. Longer than statementTimeout.
+   */
+  queryTimeout?: number;
 }
 
 export const connect = (url: string | undefined, options: DbOptions = {}): Db => {
   const hosts = url === undefined ? [] : splitHosts(url);
   const errorListeners: ((error: Error) => void)[] = [];
+  const failoverListeners: ((url: string) => void)[] = [];
   let pool: pg.Pool | undefined;
   let poolUrl: string | undefined;
   let choosing: Promise<pg.Pool> | undefined;
@@ -56,6 +71,7 @@ export const connect = (url: string | undefined, options: DbOptions = {}): Db =>
       max: options.max ?? 10,
       application_name: options.applicationName ?? 'dhcpg',
       statement_timeout: options.statementTimeout,
+      query_timeout: options.queryTimeout,
       connectionTimeoutMillis: options.connectionTimeout ?? 5000,
     });
     created.on('error', (error) => {
@@ -74,9 +90,11 @@ export const connect = (url: string | undefined, options: DbOptions = {}): Db =>
     }
     choosing ??= findWritable(hosts, options.connectionTimeout ?? 5000)
       .then((chosen) => {
+        const moved = poolUrl !== undefined && poolUrl !== chosen;
         if (poolUrl !== chosen) log.info({ host: new URL(chosen).host }, 'using this PostgreSQL host');
         pool = makePool(chosen);
         poolUrl = chosen;
+        if (moved) for (const listener of failoverListeners) listener(chosen);
         return pool;
       })
       .finally(() => {
@@ -85,11 +103,15 @@ export const connect = (url: string | undefined, options: DbOptions = {}): Db =>
     return choosing;
   };
 
-  /** After a failover-like error on a host list: look for the primary again. */
-  const reconsider = (failed: pg.Pool, error: unknown) => {
-    if (hosts.length <= 1 || pool !== failed || !isFailoverError(error)) return;
+  /** With a host list: drop this pool's connections; the next query looks for the primary again. */
+  const leave = (failed: pg.Pool) => {
+    if (hosts.length <= 1 || pool !== failed) return;
     pool = undefined;
     failed.end().catch(() => {});
+  };
+  /** After a failover-like error: look for the primary again. */
+  const reconsider = (failed: pg.Pool, error: unknown) => {
+    if (isFailoverError(error)) leave(failed);
   };
 
   /**
@@ -156,6 +178,12 @@ export const connect = (url: string | undefined, options: DbOptions = {}): Db =>
     },
     onError: (listener) => {
       errorListeners.push(listener);
+    },
+    onFailover: (listener) => {
+      failoverListeners.push(listener);
+    },
+    leaveHost: () => {
+      if (pool) leave(pool);
     },
     currentUrl: () => poolUrl,
     end: async () => {

@@ -1,9 +1,12 @@
 // One stateless front-end: sockets in, one database round trip per batch of messages,
 // replies out; configuration cached and refreshed on NOTIFY; ready only while
-// the database answers. Holds no lease state of its own, so any number of
-// these run against one database.
+// the database answers and takes writes, which a heartbeat checks even when
+// no message comes. Holds no lease state of its own, so any number of these
+// run against one database.
 import type { Server } from 'node:http';
 import type dgram from 'node:dgram';
+import { databaseErrorKind } from '../db/errors.ts';
+import { checkWritable } from '../db/health.ts';
 import { connect } from '../db/pool.ts';
 import { checkSchema } from '../db/schema.ts';
 import { leaseEngine4 } from '../engine/lease-engine.ts';
@@ -11,6 +14,7 @@ import { walFlusher } from '../engine/wal-flush.ts';
 import { log } from '../log.ts';
 import { loadFrontendConfig, type FrontendConfig } from './config-cache.ts';
 import { createHandler, type Received } from './handler.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { startHttp } from './http.ts';
 import { listenForConfig, type ConfigListener } from './listener.ts';
 import { createMetrics, perPacketMetrics } from './metrics.ts';
@@ -33,6 +37,8 @@ export interface FrontendOptions {
   batchWait?: number;
   /** Most messages handled at once; beyond it datagrams are dropped ('overload'). */
   maxInFlight?: number;
+  /** How long (ms) a database that does not answer goes unnoticed at most (default DEFAULT_DB_TIMEOUT_MS). */
+  dbTimeout?: number;
 }
 
 export interface Frontend {
@@ -68,6 +74,25 @@ export const DEFAULT_BATCH_WAIT_MS = 1;
  * front-end dropped 1-8% at 4,800 DORA/s while the database kept up.
  */
 export const DEFAULT_MAX_IN_FLIGHT = 2048;
+
+/**
+ * A database that has not answered for this long (ms) counts as lost (or
+ * hung: stopped processes keep their connections open and answer nothing):
+ * the front-end checks it every half of it, and gives each check the other
+ * half. Well above a check's round trip behind a full batch (tens of ms at
+ * 8,000 messages per second).
+ */
+export const DEFAULT_DB_TIMEOUT_MS = 1000;
+
+/**
+ * Longest wait (ms) between two probes of a database that is not usable: a
+ * database back after an outage is used again within this and a probe's
+ * round trip. Every front-end probes at this rate while the database is down.
+ */
+const PROBE_BACKOFF_CAP_MS = 250;
+
+/** Milliseconds a lease statement may run before PostgreSQL cancels it. */
+const STATEMENT_TIMEOUT_MS = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,11 +130,21 @@ const clientTurns = () => {
 export const startFrontend = async (options: FrontendOptions): Promise<Frontend> => {
   const metrics = createMetrics();
   const connections = options.dbConnections ?? DEFAULT_DB_CONNECTIONS;
-  const timeouts = { statementTimeout: 2000, connectionTimeout: 2000 };
+  const dbTimeout = options.dbTimeout ?? DEFAULT_DB_TIMEOUT_MS;
+  const checkTimeout = dbTimeout / 2;
+  const timeouts = {
+    statementTimeout: STATEMENT_TIMEOUT_MS,
+    connectionTimeout: 2000,
+    // A statement still unanswered once PostgreSQL should have cancelled it
+    // is on a hung server: its connection goes, so none stays stuck for good.
+    queryTimeout: STATEMENT_TIMEOUT_MS + dbTimeout,
+  };
   const db = connect(options.url, { max: connections, applicationName: 'dhcpg-frontend', ...timeouts });
   const flushDb = connect(options.url, { max: 1, applicationName: 'dhcpg-frontend-flush', ...timeouts });
-  // Connection errors of idle clients: the probe below notices the outage.
-  for (const pool of [db, flushDb]) pool.onError((error) => log.warn({ err: error.message }, 'database connection lost'));
+  db.onFailover((url) => {
+    metrics.failovers.inc();
+    log.warn({ host: new URL(url).host }, 'lease connections moved to another PostgreSQL host');
+  });
   const engine = leaseEngine4(db, {
     concurrency: connections,
     batchWait: options.batchWait ?? DEFAULT_BATCH_WAIT_MS,
@@ -133,19 +168,32 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   // NOTIFY arrives on a connection of its own, to the host the pool uses.
   let listener: ConfigListener | undefined;
   let listenerUrl: string | undefined;
-  const startListener = async () => {
+  let listenerStarting: Promise<void> | undefined;
+  const onConfigChange = () => {
+    if (databaseUp) reload().catch((error: Error) => log.warn({ err: error.message }, 'configuration reload failed'));
+  };
+  /** Until a listener listens (one at a time: two would leave one running unseen). */
+  const startListener = (): Promise<void> => (listenerStarting ??= (async () => {
     while (!closing && !listener) {
       listenerUrl = db.currentUrl() ?? options.url;
+      let started: ConfigListener | undefined;
       try {
-        listener = await listenForConfig(listenerUrl, () => {
-          if (databaseUp) reload().catch((error: Error) => log.warn({ err: error.message }, 'configuration reload failed'));
+        started = await listenForConfig(listenerUrl, onConfigChange, () => {
+          // Lost: a new one, to whichever host the pool uses by then.
+          if (!started || listener !== started) return;
+          listener = undefined;
+          started.close().catch(() => {});
+          void startListener();
         });
+        listener = started;
       } catch (error) {
         log.warn({ err: (error as Error).message }, 'configuration listener could not connect; retrying');
         await sleep(1000);
       }
     }
-  };
+  })().finally(() => {
+    listenerStarting = undefined;
+  }));
   /** After a failover the pool may be on another host: the listener follows it. */
   const followHost = async () => {
     if (!listener || (db.currentUrl() ?? options.url) === listenerUrl) return;
@@ -155,13 +203,14 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     void startListener();
   };
 
-  /** Until the database answers again: probe with backoff, then reload everything. */
+  /** Until the database answers and takes writes again: probe with backoff, then reload everything. */
   const recover = (): Promise<void> => {
     recovering ??= (async () => {
       databaseUp = false;
       setReady();
       for (let attempt = 0; !closing; attempt++) {
         try {
+          await checkWritable(db, checkTimeout);
           await checkSchema(db);
           await reload();
           databaseUp = true;
@@ -170,8 +219,10 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
           if (attempt > 0) log.info('database reachable again: ready');
           return;
         } catch (error) {
+          metrics.databaseErrors.inc({ kind: databaseErrorKind(error) });
+          // Every 20th: about every 5 s at the cap.
           if (attempt === 0 || attempt % 20 === 0) log.warn({ err: (error as Error).message, attempt }, 'database not usable: not ready');
-          await sleep(Math.min(100 * 2 ** attempt, 2000));
+          await sleep(Math.min(100 * 2 ** attempt, PROBE_BACKOFF_CAP_MS));
         }
       }
     })().finally(() => {
@@ -180,10 +231,33 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     return recovering;
   };
 
+  /**
+   * An error that is not one message's bad data: the database may be unusable
+   * (lost, hung, read-only, or a schema changed under this front-end), so it
+   * is counted and the front-end not ready until a probe succeeds.
+   */
+  const databaseFailed = (error: unknown) => {
+    if (closing) return;
+    metrics.databaseErrors.inc({ kind: databaseErrorKind(error) });
+    void recover();
+  };
+  // A connection lost while idle (the server shut down, or ended it) is
+  // news of the database before any check or message.
+  for (const pool of [db, flushDb]) {
+    pool.onError((error) => {
+      log.warn({ err: error.message }, 'database connection lost');
+      databaseFailed(error);
+    });
+  }
+
   // The schema must be the one this code knows before anything else.
   await checkSchema(db);
   await recover();
   void startListener();
+  // While recovering, the probe watches the database instead.
+  const heartbeat = startHeartbeat(checkTimeout, async () => {
+    if (!recovering) await checkWritable(db, checkTimeout).catch(databaseFailed);
+  });
 
 
   const local = { addresses: localAddresses(), at: Date.now() };
@@ -243,7 +317,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
           log.debug({ from: rinfo.address, type: outcome.type, reason: outcome.drop, detail: outcome.detail }, 'dropped');
         }
       }
-      if (outcome.databaseError !== undefined) void recover();
+      if (outcome.databaseError !== undefined) databaseFailed(outcome.databaseError);
       if (outcome.ignoredNames) {
         for (const { option, problem } of outcome.ignoredNames) {
           metrics.namesIgnored.inc({ option, problem });
@@ -298,7 +372,9 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
       // Let messages already being answered finish.
       for (let i = 0; i < 50 && inFlight > 0; i++) await sleep(20);
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+      await listenerStarting;
       await listener?.close();
+      await heartbeat.stop();
       await recovering?.catch(() => {});
       await db.end();
       await flushDb.end();

@@ -1,6 +1,10 @@
 // Prometheus metrics of one front-end (DESIGN section 8).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DROP_REASONS } from '../dhcp4/packet.ts';
+import type { DatabaseErrorKind } from '../db/errors.ts';
+
+/** Every kind of database error that costs readiness ('rejected' costs one message alone: a drop). */
+const READINESS_ERROR_KINDS: Exclude<DatabaseErrorKind, 'rejected'>[] = ['connection', 'timeout', 'read-only', 'query'];
 
 export const createMetrics = () => {
   const registry = new Registry();
@@ -19,6 +23,12 @@ export const createMetrics = () => {
       name: 'dhcpg_database_batch_messages', help: 'Messages per call to the lease engine (what arrived while the previous calls ran)',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], registers: [registry],
     }),
+    databaseErrors: new Counter({
+      name: 'dhcpg_database_errors_total',
+      help: 'Database failures that cost readiness, by kind (connection, timeout, read-only, query): one per message of a failed lease call, per failed heartbeat and per failed recovery probe',
+      labelNames: ['kind'], registers: [registry],
+    }),
+    failovers: new Counter({ name: 'dhcpg_database_failovers_total', help: 'Moves of the lease connections to another host of the list', registers: [registry] }),
     namesIgnored: new Counter({
       name: 'dhcpg_client_names_ignored_total',
       help: 'Name options (host-name, client-fqdn) left out of messages served all the same, by problem: nul-byte, invalid-utf8, malformed',
@@ -29,6 +39,7 @@ export const createMetrics = () => {
   };
   // Every decode drop reason shows up at 0, so an alert can watch it from the start.
   for (const reason of DROP_REASONS) metrics.drops.inc({ reason }, 0);
+  for (const kind of READINESS_ERROR_KINDS) metrics.databaseErrors.inc({ kind }, 0);
   return metrics;
 };
 

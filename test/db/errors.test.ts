@@ -1,6 +1,6 @@
 // What a failed database call says: one message's bad data, or the database.
 import t from 'tap';
-import { databaseErrorKind, failsEveryMessage } from '../../src/db/errors.ts';
+import { DatabaseTimeout, databaseErrorKind, failsEveryMessage } from '../../src/db/errors.ts';
 import { isFailoverError } from '../../src/db/hosts.ts';
 import { testDatabase } from '../helpers/db.ts';
 
@@ -14,6 +14,7 @@ t.test('kinds by SQLSTATE, node error code and message', async (t) => {
     [coded('P0001'), 'rejected'],
     [coded('25006'), 'read-only'],
     [coded('57014', 'canceling statement due to statement timeout'), 'timeout'],
+    [new DatabaseTimeout('database check: no answer within 500 ms'), 'timeout'],
     [coded('08006'), 'connection'],
     [coded('57P01', 'terminating connection due to administrator command'), 'connection'],
     [coded('ECONNREFUSED'), 'connection'],

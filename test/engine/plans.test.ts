@@ -88,6 +88,8 @@ t.test('no statement of a batch rescans one of its arrays per row or reads the l
     query: async (_name, text, values) => (await session.query(text, values)).rows,
     transaction: () => Promise.reject(new Error('not used by the lease engine')),
     onError: () => {},
+    onFailover: () => {},
+    leaveHost: () => {},
     currentUrl: () => url,
     end: () => session.end(),
   };

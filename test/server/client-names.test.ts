@@ -71,6 +71,7 @@ t.test('host names with a NUL or not UTF-8, among good DISCOVERs: every client a
     t.match(text, new RegExp(`dhcpg_client_names_ignored_total\\{option="${option}",problem="${problem}"\\} ${count}\\n`), `${option} ${problem} counted`);
   }
   t.notMatch(text, /dhcpg_drops_total\{reason="(database-error|database-rejected|not-ready)"\} [1-9]/, 'no message dropped');
+  t.notMatch(text, /dhcpg_database_errors_total\{kind="[^"]+"\} [1-9]/, 'no database error');
 
   const rows = await f.db.query<{ n: number; hostname: string | null }>('names',
     `select get_byte(hw_address, 4) * 256 + get_byte(hw_address, 5) as n, hostname from dhcpg.lease4 where hw_address is not null`);
@@ -102,4 +103,5 @@ t.test('a message the database refuses fails alone: the rest of its batch answer
   const text = await metrics();
   t.match(text, /dhcpg_drops_total\{reason="database-rejected"\} 3\n/, 'each refused message counted as a drop');
   t.notMatch(text, /dhcpg_drops_total\{reason="(database-error|not-ready)"\} [1-9]/, 'no other message dropped');
+  t.notMatch(text, /dhcpg_database_errors_total\{kind="[^"]+"\} [1-9]/, 'the database never counted as failing');
 });

@@ -1,0 +1,193 @@
+// Readiness follows the database, not the traffic (DESIGN invariant 7): an
+// idle front-end goes not-ready within its --db-timeout when its PostgreSQL
+// stops, hangs (processes stopped: connections open, nothing answers) or
+// turns read-only, and is ready again within about a second of a writable
+// database; given a host list, it moves to the next host and counts it.
+import t from 'tap';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DHCPDISCOVER } from '../../src/dhcp4/packet.ts';
+import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.ts';
+import { freePort } from '../../src/db/admin.ts';
+import { migrate } from '../../src/db/schema.ts';
+import { connect } from '../../src/db/pool.ts';
+import { applyConfig4 } from '../../src/config/apply.ts';
+import { readDhcp4 } from '../../src/config/dhcp4.ts';
+import { startFrontend } from '../../src/server/frontend.ts';
+import { clientMessage, openRelay } from '../helpers/dhcp-messages.ts';
+import { engineFixture } from '../helpers/engine.ts';
+import { forwardDatabase } from '../helpers/tcp-forward.ts';
+
+const RELAY = '127.0.0.1';
+const DB_TIMEOUT = 1000;
+/** What a bound allows on top for scheduling on a shared 2-core machine. */
+const SLACK = 500;
+const BACK_WITHIN = 1500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The postmaster of the cluster in dataDir (first line of postmaster.pid,
+ * whose second line must name that directory) and its children, from /proc:
+ * processes this test started, found by PID and never by name.
+ */
+const clusterProcesses = (dataDir: string): { postmaster: number; children: () => number[] } => {
+  const [pid, directory] = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+  if (directory !== dataDir) throw new Error(`postmaster.pid names ${directory}, not ${dataDir}`);
+  const postmaster = Number(pid);
+  const children = () => readdirSync(`/proc/${postmaster}/task`).flatMap((task) =>
+    readFileSync(`/proc/${postmaster}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  return { postmaster, children };
+};
+
+/** Polls until probe() is true; the milliseconds it took, or undefined after limitMs. */
+const timeUntil = async (probe: () => Promise<boolean>, limitMs: number): Promise<number | undefined> => {
+  const started = performance.now();
+  while (performance.now() - started < limitMs) {
+    if (await probe()) return Math.round(performance.now() - started);
+    await sleep(20);
+  }
+  return undefined;
+};
+
+const connectionErrors = (metrics: string): number =>
+  Number(/dhcpg_database_errors_total\{kind="connection"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+
+t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t) => {
+  // A cluster of this test's own, since it is stopped on purpose.
+  const scratch = mkdtempSync(join(tmpdir(), 'dhcpg-watch-'));
+  chmodSync(scratch, 0o755);
+  const dataDir = join(scratch, 'pgdata');
+  const options = { dataDir, port: await freePort(), settings: { fsync: 'off' } };
+  let server: EmbeddedServer | undefined = await startEmbedded(options);
+  // Whatever is stopped when the test ends is continued first, or the cluster could not stop.
+  const frozen: number[] = [];
+  const thaw = () => {
+    for (const pid of frozen.splice(0).reverse()) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone
+      }
+    }
+  };
+  t.teardown(async () => {
+    thaw();
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  await migrate(server.url, 'up');
+  const admin = connect(server.url, { max: 1 });
+  await applyConfig4(admin, readDhcp4({ subnet4: [{ id: 1, subnet: '192.0.2.0/24', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '192.0.2.10 - 192.0.2.250' }] }] }).config);
+  await admin.end();
+
+  const fe = await startFrontend({ url: server.url, port: 0, address: '127.0.0.1', http: { host: '127.0.0.1', port: 0 }, dbTimeout: DB_TIMEOUT });
+  t.teardown(() => fe.close());
+  const relay = await openRelay();
+  t.teardown(() => relay.close());
+  const readyz = async () => (await fetch(`http://127.0.0.1:${fe.httpPort}/readyz`)).status;
+  const metrics = async () => (await fetch(`http://127.0.0.1:${fe.httpPort}/metrics`)).text();
+  const notReady = async () => (await readyz()) === 503;
+  const isReady = async () => (await readyz()) === 200;
+  const serves = async (n: number) => (await relay.exchange(clientMessage(DHCPDISCOVER, n, { giaddr: RELAY }), fe.udpPorts[0]!, 1000)) !== undefined;
+
+  t.equal(await readyz(), 200, 'ready');
+  t.ok(await serves(1), 'serving');
+
+  await t.test('PostgreSQL stopped, then started', async (t) => {
+    await sleep(2 * DB_TIMEOUT); // idle for a while first
+    const stopped = server!.stop();
+    const down = await timeUntil(notReady, DB_TIMEOUT + SLACK);
+    await stopped;
+    server = undefined;
+    t.ok(down !== undefined, `not ready ${down} ms after the stop began (bound ${DB_TIMEOUT + SLACK} ms)`);
+    // Once its backoff is at its cap the front-end probes several times a
+    // second: that is what makes it ready again soon after the database is.
+    await sleep(DB_TIMEOUT);
+    const probesBefore = connectionErrors(await metrics());
+    await sleep(1000);
+    const probes = connectionErrors(await metrics()) - probesBefore;
+    t.ok(probes >= 3, `${probes} failed probes in a second while it is down`);
+    t.equal(await readyz(), 503, 'still not ready while it is down');
+
+    server = await startEmbedded(options);
+    const back = await timeUntil(isReady, BACK_WITHIN);
+    t.ok(back !== undefined, `ready ${back} ms after PostgreSQL accepted connections again (bound ${BACK_WITHIN} ms)`);
+    t.ok(await serves(2), 'serving again');
+    t.match(await metrics(), /dhcpg_database_errors_total\{kind="connection"\} [1-9]/, 'counted as connection errors');
+  });
+
+  await t.test('PostgreSQL hung: every process stopped, connections left open', async (t) => {
+    await sleep(2 * DB_TIMEOUT);
+    const { postmaster, children } = clusterProcesses(dataDir);
+    // The postmaster first, so that it forks nothing new meanwhile.
+    process.kill(postmaster, 'SIGSTOP');
+    frozen.push(postmaster);
+    for (const child of children()) {
+      try {
+        process.kill(child, 'SIGSTOP');
+        frozen.push(child);
+      } catch {
+        // ended between the listing and the signal
+      }
+    }
+    const down = await timeUntil(notReady, DB_TIMEOUT + SLACK);
+    t.ok(down !== undefined, `not ready ${down} ms after ${frozen.length} processes were stopped (bound ${DB_TIMEOUT + SLACK} ms)`);
+    await sleep(DB_TIMEOUT);
+    t.equal(await readyz(), 503, 'still not ready while it hangs');
+
+    thaw();
+    const back = await timeUntil(isReady, BACK_WITHIN);
+    t.ok(back !== undefined, `ready ${back} ms after the processes were continued (bound ${BACK_WITHIN} ms)`);
+    t.ok(await serves(3), 'serving again');
+    t.match(await metrics(), /dhcpg_database_errors_total\{kind="timeout"\} [1-9]/, 'counted as timeouts');
+  });
+
+  await t.test('PostgreSQL read-only (default_transaction_read_only), then writable', async (t) => {
+    const session = connect(server!.url, { max: 1 });
+    t.teardown(() => session.end());
+    // This session stays writable whatever the server's default.
+    await session.query('rw', 'set default_transaction_read_only = off');
+    const setReadOnly = async (on: boolean) => {
+      await session.query(on ? 'read-only on' : 'read-only off',
+        on ? 'alter system set default_transaction_read_only = on' : 'alter system reset default_transaction_read_only');
+      await session.query('reload', 'select pg_reload_conf()');
+    };
+    await setReadOnly(true);
+    t.teardown(() => setReadOnly(false));
+    // No connection is lost: only the heartbeat can tell.
+    const down = await timeUntil(notReady, DB_TIMEOUT + SLACK);
+    t.ok(down !== undefined, `not ready ${down} ms after the server turned read-only (bound ${DB_TIMEOUT + SLACK} ms)`);
+    t.match(await metrics(), /dhcpg_database_errors_total\{kind="read-only"\} [1-9]/, 'counted as read-only');
+
+    await setReadOnly(false);
+    const back = await timeUntil(isReady, BACK_WITHIN);
+    t.ok(back !== undefined, `ready ${back} ms after it took writes again (bound ${BACK_WITHIN} ms)`);
+    t.ok(await serves(4), 'serving again');
+  });
+});
+
+t.test('a host list: the host goes, the front-end moves to the next one and counts the failover', async (t) => {
+  const f = await engineFixture(t, { subnet4: [{ id: 1, subnet: '192.0.2.0/24', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '192.0.2.10 - 192.0.2.250' }] }] });
+  // The first host is a forwarder to the test database, so that it can go away.
+  const first = await forwardDatabase(f.url, '127.0.0.1');
+  t.teardown(() => first.close());
+  const real = new URL(f.url);
+  const list = f.url.replace(`@${real.host}`, `@${new URL(first.url).host},${real.host}`);
+  const fe = await startFrontend({ url: list, port: 0, address: '127.0.0.1', http: { host: '127.0.0.1', port: 0 }, dbTimeout: DB_TIMEOUT });
+  t.teardown(() => fe.close());
+  const readyz = async () => (await fetch(`http://127.0.0.1:${fe.httpPort}/readyz`)).status;
+  const metrics = async () => (await fetch(`http://127.0.0.1:${fe.httpPort}/metrics`)).text();
+  t.equal(await readyz(), 200, 'ready on the first host');
+  t.match(await metrics(), /dhcpg_database_failovers_total 0\n/);
+
+  await first.close();
+  const down = await timeUntil(async () => (await readyz()) === 503, DB_TIMEOUT + SLACK);
+  t.ok(down !== undefined, `not ready ${down} ms after the first host went`);
+  const back = await timeUntil(async () => (await readyz()) === 200, BACK_WITHIN);
+  t.ok(back !== undefined, `ready on the second host ${back} ms later`);
+  t.match(await metrics(), /dhcpg_database_failovers_total 1\n/, 'one failover counted');
+  const relay = await openRelay();
+  t.teardown(() => relay.close());
+  t.ok(await relay.exchange(clientMessage(DHCPDISCOVER, 1, { giaddr: RELAY }), fe.udpPorts[0]!), 'serving from the second host');
+});
