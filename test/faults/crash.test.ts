@@ -19,7 +19,7 @@ t.test('crash and restart of PostgreSQL under load', { timeout: 150_000 }, async
 
   await sleep(5000);
   const beforeCrash = load.acked.size;
-  t.ok(beforeCrash > 1000, `${beforeCrash} leases ACKed before the crash`);
+  t.ok(beforeCrash > 300, `${beforeCrash} leases ACKed before the crash`);
   await pg.server.stop('immediate');
   await sleep(3000);
   const restarted = await pg.restart();

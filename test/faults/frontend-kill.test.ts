@@ -28,7 +28,7 @@ t.test('SIGKILL of a front-end under load', { timeout: 120_000 }, async (t) => {
   const verdict = await judge(withDatabaseName(pg.server.url, 'dhcpg'), load.acked);
   t.comment(`${load.started()} exchanges begun, ${load.acked.size} ACKed (${killedAt} before the kill), `
     + `${load.started() - load.acked.size} lost`);
-  t.ok(load.acked.size - killedAt > 500, 'the other front-ends went on serving');
+  t.ok(load.acked.size - killedAt > 200, 'the other front-ends went on serving');
   t.same(verdict.lost, [], 'every ACKed lease is in leases4');
   t.same(verdict.duplicates, [], 'no address ACKed to two clients');
 });
