@@ -27,14 +27,11 @@ const BACK_WITHIN = 1500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The postmaster of the cluster in dataDir (first line of postmaster.pid,
- * whose second line must name that directory) and its children, from /proc:
- * processes this test started, found by PID and never by name.
+ * The postmaster this test started (startEmbedded gives its PID) and its
+ * children, from /proc: processes this test started, found by PID and never
+ * by name.
  */
-const clusterProcesses = (dataDir: string): { postmaster: number; children: () => number[] } => {
-  const [pid, directory] = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
-  if (directory !== dataDir) throw new Error(`postmaster.pid names ${directory}, not ${dataDir}`);
-  const postmaster = Number(pid);
+const clusterProcesses = (postmaster: number): { postmaster: number; children: () => number[] } => {
   const children = () => readdirSync(`/proc/${postmaster}/task`).flatMap((task) =>
     readFileSync(`/proc/${postmaster}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
   return { postmaster, children };
@@ -119,7 +116,7 @@ t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t)
 
   await t.test('PostgreSQL hung: every process stopped, connections left open', async (t) => {
     await sleep(2 * DB_TIMEOUT);
-    const { postmaster, children } = clusterProcesses(dataDir);
+    const { postmaster, children } = clusterProcesses(server!.pid!);
     // The postmaster first, so that it forks nothing new meanwhile.
     process.kill(postmaster, 'SIGSTOP');
     frozen.push(postmaster);
