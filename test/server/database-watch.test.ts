@@ -4,7 +4,7 @@
 // turns read-only, and is ready again within about a second of a writable
 // database; given a host list, it moves to the next host and counts it.
 import t from 'tap';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DHCPDISCOVER } from '../../src/dhcp4/packet.ts';
@@ -53,7 +53,6 @@ const connectionErrors = (metrics: string): number =>
 t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t) => {
   // A cluster of this test's own, since it is stopped on purpose.
   const scratch = mkdtempSync(join(tmpdir(), 'dhcpg-watch-'));
-  chmodSync(scratch, 0o755);
   const dataDir = join(scratch, 'pgdata');
   const options = { dataDir, port: await freePort(), settings: { fsync: 'off' } };
   let server: EmbeddedServer | undefined = await startEmbedded(options);
