@@ -3,17 +3,11 @@
 // reconnect by themselves, every lease a client saw ACKed is in leases4, no
 // address ACKed to two clients.
 import t from 'tap';
-import { join } from 'node:path';
-import { startFrontends, freeUdpPorts } from '../../src/bench/frontends.ts';
 import { adminQuery, withDatabaseName } from '../../src/db/admin.ts';
-import { cluster, doraLoad, DURABLE, firstAckAfter, freePort, judge, leaseDatabase, scratchDir, sleep } from '../helpers/faults.ts';
+import { doraLoad, faultLab, firstAckAfter, judge, sleep } from '../helpers/faults.ts';
 
 t.test('connections cut under load', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t);
-  const pg = await cluster(t, { dataDir: join(dir, 'pgdata'), port: await freePort(), settings: DURABLE });
-  const url = await leaseDatabase(pg.server.url);
-  const frontends = await startFrontends(2, url, await freeUdpPorts(3000));
-  t.teardown(() => frontends.stop());
+  const { pg, frontends } = await faultLab(t, 2);
   const load = await doraLoad(frontends.ports, 800);
   t.teardown(() => load.stop());
 

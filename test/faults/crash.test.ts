@@ -2,18 +2,10 @@
 // 3 s later: no lease a client saw ACKed is missing afterwards, no address
 // went to two clients, and the front-ends serve again by themselves.
 import t from 'tap';
-import { join } from 'node:path';
-import { startFrontends, freeUdpPorts } from '../../src/bench/frontends.ts';
-import { cluster, doraLoad, DURABLE, firstAckAfter, freePort, judge, leaseDatabase, scratchDir, sleep } from '../helpers/faults.ts';
+import { doraLoad, faultLab, firstAckAfter, judge, sleep } from '../helpers/faults.ts';
 
 t.test('crash and restart of PostgreSQL under load', { timeout: 150_000 }, async (t) => {
-  const dir = scratchDir(t);
-  const port = await freePort();
-  const pg = await cluster(t, { dataDir: join(dir, 'pgdata'), port, settings: DURABLE });
-  const url = await leaseDatabase(pg.server.url);
-
-  const frontends = await startFrontends(2, url, await freeUdpPorts(3000));
-  t.teardown(() => frontends.stop());
+  const { pg, frontends } = await faultLab(t, 2);
   const load = await doraLoad(frontends.ports, 800);
   t.teardown(() => load.stop());
 

@@ -7,9 +7,8 @@ import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFrontends, freeUdpPorts } from '../../src/bench/frontends.ts';
 import { adminQuery, withDatabaseName } from '../../src/db/admin.ts';
-import { cluster, doraLoad, DURABLE, firstAckAfter, freePort, judge, leaseDatabase, scratchDir, sleep } from '../helpers/faults.ts';
+import { cluster, doraLoad, DURABLE, firstAckAfter, freePort, judge, leaseDatabase, scratchDir, serve, sleep } from '../helpers/faults.ts';
 
 const failover = async (t: Test, synchronous: boolean) => {
   const dir = scratchDir(t);
@@ -42,8 +41,7 @@ const failover = async (t: Test, synchronous: boolean) => {
   }
 
   const hosts = `postgres://postgres:${password}@127.0.0.1:${primaryPort},127.0.0.1:${standbyPort}/dhcpg`;
-  const frontends = await startFrontends(2, hosts, await freeUdpPorts(3000));
-  t.teardown(() => frontends.stop());
+  const { frontends } = await serve(t, 2, hosts);
   const load = await doraLoad(frontends.ports, 800);
   t.teardown(() => load.stop());
 

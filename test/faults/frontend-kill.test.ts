@@ -2,17 +2,11 @@
 // lease a client saw ACKed (through any of them, the dead one included) is
 // in leases4, no address ACKed to two clients.
 import t from 'tap';
-import { join } from 'node:path';
-import { startFrontends, freeUdpPorts } from '../../src/bench/frontends.ts';
 import { withDatabaseName } from '../../src/db/admin.ts';
-import { cluster, doraLoad, DURABLE, freePort, judge, leaseDatabase, scratchDir, sleep } from '../helpers/faults.ts';
+import { doraLoad, faultLab, judge, sleep } from '../helpers/faults.ts';
 
 t.test('SIGKILL of a front-end under load', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t);
-  const pg = await cluster(t, { dataDir: join(dir, 'pgdata'), port: await freePort(), settings: DURABLE });
-  const url = await leaseDatabase(pg.server.url);
-  const frontends = await startFrontends(3, url, await freeUdpPorts(3000));
-  t.teardown(() => frontends.stop());
+  const { pg, frontends } = await faultLab(t, 3);
   // As a relay would, clients turn to the front-ends still there once one is gone.
   const targets = [...frontends.ports];
   const load = await doraLoad(targets, 900);

@@ -4,12 +4,10 @@
 // the front-ends stay ready, every ACKed lease is in leases4, none twice,
 // and what was refused is counted.
 import t from 'tap';
-import { join } from 'node:path';
-import { startFrontends, freeUdpPorts } from '../../src/bench/frontends.ts';
 import { withDatabaseName } from '../../src/db/admin.ts';
 import { DHCPDISCOVER, DHCPREQUEST } from '../../src/dhcp4/packet.ts';
 import { clientMessage, encode, openRelay } from '../helpers/dhcp-messages.ts';
-import { cluster, doraLoad, DURABLE, freePort, judge, leaseDatabase, RELAY, scratchDir, sleep } from '../helpers/faults.ts';
+import { doraLoad, faultLab, judge, RELAY, sleep } from '../helpers/faults.ts';
 
 const bytes = (...values: number[]) => Buffer.from(values);
 const text = (value: string) => Buffer.from(value, 'latin1');
@@ -45,13 +43,7 @@ const hostile = (n: number): Buffer => {
 };
 
 t.test('hostile datagrams mixed into load', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t);
-  const pg = await cluster(t, { dataDir: join(dir, 'pgdata'), port: await freePort(), settings: DURABLE });
-  const url = await leaseDatabase(pg.server.url);
-  const base = await freeUdpPorts(3000);
-  const frontends = await startFrontends(2, url, base);
-  t.teardown(() => frontends.stop());
-  const http = (k: number, path: string) => fetch(`http://127.0.0.1:${base + 1000 + k}${path}`);
+  const { pg, frontends, http } = await faultLab(t, 2);
 
   const load = await doraLoad(frontends.ports, 600);
   t.teardown(() => load.stop());

@@ -5,10 +5,8 @@
 // by themselves; every lease a client saw ACKed is in leases4, none twice.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startFrontends, freeUdpPorts } from '../../src/bench/frontends.ts';
 import { withDatabaseName } from '../../src/db/admin.ts';
-import { cluster, doraLoad, DURABLE, firstAckAfter, freePort, judge, leaseDatabase, scratchDir, sleep } from '../helpers/faults.ts';
+import { doraLoad, faultLab, firstAckAfter, judge, sleep } from '../helpers/faults.ts';
 
 /** A process and all its descendants, by PID, from /proc. */
 const family = (pid: number): number[] => {
@@ -22,13 +20,8 @@ const family = (pid: number): number[] => {
 };
 
 t.test('a hung PostgreSQL under load', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t);
-  const pg = await cluster(t, { dataDir: join(dir, 'pgdata'), port: await freePort(), settings: DURABLE });
-  const url = await leaseDatabase(pg.server.url);
-  const base = await freeUdpPorts(3000);
-  const frontends = await startFrontends(2, url, base);
-  t.teardown(() => frontends.stop());
-  const readyz = (k: number) => fetch(`http://127.0.0.1:${base + 1000 + k}/readyz`).then((r) => r.status);
+  const { pg, frontends, http } = await faultLab(t, 2);
+  const readyz = (k: number) => http(k, '/readyz').then((r) => r.status);
   const load = await doraLoad(frontends.ports, 800);
   t.teardown(() => load.stop());
 

@@ -2,22 +2,13 @@
 // leases and no more, the rest dropped and counted, the front-ends ready
 // throughout; once 25 clients release theirs, new clients get exactly those.
 import t from 'tap';
-import { join } from 'node:path';
-import { startFrontends, freeUdpPorts } from '../../src/bench/frontends.ts';
 import { withDatabaseName } from '../../src/db/admin.ts';
 import { DHCPRELEASE } from '../../src/dhcp4/packet.ts';
 import { encode, clientMessage, openRelay } from '../helpers/dhcp-messages.ts';
-import { cluster, doraLoad, DURABLE, freePort, judge, leaseDatabase, RELAY, scratchDir, sleep } from '../helpers/faults.ts';
+import { doraLoad, faultLab, judge, RELAY, sleep } from '../helpers/faults.ts';
 
 t.test('pool exhausted under load, then freed by releases', { timeout: 120_000 }, async (t) => {
-  const dir = scratchDir(t);
-  const pg = await cluster(t, { dataDir: join(dir, 'pgdata'), port: await freePort(), settings: DURABLE });
-  const url = await leaseDatabase(pg.server.url, '198.18.0.10 - 198.18.0.59');
-  const base = await freeUdpPorts(3000);
-  const frontends = await startFrontends(2, url, base);
-  t.teardown(() => frontends.stop());
-  // startFrontends puts front-end k's HTTP endpoint at base + 1000 + k.
-  const http = (k: number, path: string) => fetch(`http://127.0.0.1:${base + 1000 + k}${path}`);
+  const { pg, frontends, http } = await faultLab(t, 2, '198.18.0.10 - 198.18.0.59');
 
   const first = await doraLoad(frontends.ports, 400, { clients: 400 });
   t.teardown(() => first.stop());

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbedded, type EmbeddedOptions, type EmbeddedServer } from '../../src/db/embedded.ts';
+import { freeUdpPorts, startFrontends, type ProcessGroup } from '../../src/bench/frontends.ts';
 import { adminQuery, freePort, withDatabaseName } from '../../src/db/admin.ts';
 import { migrate } from '../../src/db/schema.ts';
 import { connect } from '../../src/db/pool.ts';
@@ -62,6 +63,33 @@ export const leaseDatabase = async (adminUrl: string, pool = '198.18.0.0/17'): P
 };
 
 export { freePort };
+
+export interface Serving {
+  frontends: ProcessGroup;
+  /** Front-end k's HTTP endpoint (startFrontends puts it at the base port + 1000 + k). */
+  http(k: number, path: string): Promise<Response>;
+}
+
+/** `count` real `dhcpg serve` front-ends on url, stopped at teardown. */
+export const serve = async (t: Test, count: number, url: string): Promise<Serving> => {
+  const base = await freeUdpPorts(3000);
+  const frontends = await startFrontends(count, url, base);
+  t.teardown(() => frontends.stop());
+  return { frontends, http: (k, path) => fetch(`http://127.0.0.1:${base + 1000 + k}${path}`) };
+};
+
+export interface FaultLab extends Serving {
+  pg: Awaited<ReturnType<typeof cluster>>;
+  /** The lease database's URL. */
+  url: string;
+}
+
+/** A DURABLE cluster of the test's own with the lease database (pool as leaseDatabase's), served by `count` front-ends. */
+export const faultLab = async (t: Test, count: number, pool?: string): Promise<FaultLab> => {
+  const pg = await cluster(t, { dataDir: join(scratchDir(t), 'pgdata'), port: await freePort(), settings: DURABLE });
+  const url = await leaseDatabase(pg.server.url, pool);
+  return { pg, url, ...(await serve(t, count, url)) };
+};
 
 export interface DoraLoad {
   /** Client number -> the address its ACK carried. */
