@@ -8,13 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminQuery, withDatabaseName } from '../../src/db/admin.ts';
-import { cluster, doraLoad, DURABLE, firstAckAfter, freePort, judge, leaseDatabase, scratchDir, serve, sleep } from '../helpers/faults.ts';
+import { doraLoad, DURABLE, firstAckAfter, freePort, judge, leaseDatabase, serve, sleep } from '../helpers/faults.ts';
+import { ownCluster, scratchDir } from '../helpers/own-cluster.ts';
 
 const failover = async (t: Test, synchronous: boolean) => {
   const dir = scratchDir(t);
   const [primaryPort, standbyPort] = [await freePort(), await freePort()];
   const primaryDir = join(dir, 'primary');
-  const primary = await cluster(t, { dataDir: primaryDir, port: primaryPort, settings: DURABLE });
+  const primary = await ownCluster(t, { dataDir: primaryDir, port: primaryPort, settings: DURABLE });
   await leaseDatabase(primary.server.url);
 
   // The standby starts from a copy of the stopped primary (a cold base backup).
@@ -24,7 +25,7 @@ const failover = async (t: Test, synchronous: boolean) => {
   writeFileSync(join(standbyDir, 'standby.signal'), '');
   const live = await primary.restart();
   const password = new URL(live.url).password;
-  const standby = await cluster(t, {
+  const standby = await ownCluster(t, {
     dataDir: standbyDir, port: standbyPort,
     settings: { ...DURABLE, primary_conninfo: `host=127.0.0.1 port=${primaryPort} user=postgres password=${password}` },
   });

@@ -2,19 +2,14 @@
 // on purpose), real `dhcpg serve` front-ends on loopback, a DORA load that
 // remembers every ACK a client saw, and the checks every fault must pass.
 import type { Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbedded, type EmbeddedOptions, type EmbeddedServer } from '../../src/db/embedded.ts';
 import { freeUdpPorts, startFrontends, type ProcessGroup } from '../../src/bench/frontends.ts';
 import { adminQuery, freePort, withDatabaseName } from '../../src/db/admin.ts';
-import { migrate } from '../../src/db/schema.ts';
 import { connect } from '../../src/db/pool.ts';
-import { applyConfig4 } from '../../src/config/apply.ts';
-import { readDhcp4 } from '../../src/config/dhcp4.ts';
 import { DHCPACK, DHCPDISCOVER, DHCPREQUEST, messageType } from '../../src/dhcp4/packet.ts';
 import { formatIpv4 } from '../../src/dhcp4/options.ts';
 import { clientMessage, mac, openRelay } from './dhcp-messages.ts';
+import { migrateAndApply, ownCluster, scratchDir, type OwnCluster } from './own-cluster.ts';
 
 export const RELAY = '127.0.0.1';
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,37 +23,14 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  */
 export const DURABLE = { wal_writer_delay: '10000ms' };
 
-/** A scratch directory for a test's clusters, removed at teardown (after the clusters stop). */
-export const scratchDir = (t: Test): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'dhcpg-fault-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-};
-
-/** Starts a cluster and stops it at teardown, whatever the test did to it. */
-export const cluster = async (t: Test, options: EmbeddedOptions): Promise<{ server: EmbeddedServer; restart(): Promise<EmbeddedServer> }> => {
-  let server = await startEmbedded(options);
-  t.teardown(() => server.stop());
-  return {
-    server,
-    restart: async () => {
-      server = await startEmbedded(options);
-      return server;
-    },
-  };
-};
-
 /** A database "dhcpg" on the cluster, migrated, with one relayed subnet 198.18.0.0/17 (by default all of it in the pool: 32,766 addresses). */
 export const leaseDatabase = async (adminUrl: string, pool = '198.18.0.0/17'): Promise<string> => {
   await adminQuery(adminUrl, 'create database dhcpg');
   const url = withDatabaseName(adminUrl, 'dhcpg');
-  await migrate(url, 'up');
-  const db = connect(url, { max: 1 });
-  await applyConfig4(db, readDhcp4({
+  await migrateAndApply(url, {
     'valid-lifetime': 3600,
     subnet4: [{ id: 1, subnet: '198.18.0.0/17', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool }] }],
-  }).config);
-  await db.end();
+  });
   return url;
 };
 
@@ -79,14 +51,14 @@ export const serve = async (t: Test, count: number, url: string): Promise<Servin
 };
 
 export interface FaultLab extends Serving {
-  pg: Awaited<ReturnType<typeof cluster>>;
+  pg: OwnCluster;
   /** The lease database's URL. */
   url: string;
 }
 
 /** A DURABLE cluster of the test's own with the lease database (pool as leaseDatabase's), served by `count` front-ends. */
 export const faultLab = async (t: Test, count: number, pool?: string): Promise<FaultLab> => {
-  const pg = await cluster(t, { dataDir: join(scratchDir(t), 'pgdata'), port: await freePort(), settings: DURABLE });
+  const pg = await ownCluster(t, { dataDir: join(scratchDir(t), 'pgdata'), port: await freePort(), settings: DURABLE });
   const url = await leaseDatabase(pg.server.url, pool);
   return { pg, url, ...(await serve(t, count, url)) };
 };

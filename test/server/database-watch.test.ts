@@ -4,20 +4,16 @@
 // turns read-only, and is ready again within about a second of a writable
 // database; given a host list, it moves to the next host and counts it.
 import t from 'tap';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DHCPDISCOVER } from '../../src/dhcp4/packet.ts';
-import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.ts';
 import { freePort } from '../../src/db/admin.ts';
-import { migrate } from '../../src/db/schema.ts';
 import { connect } from '../../src/db/pool.ts';
-import { applyConfig4 } from '../../src/config/apply.ts';
-import { readDhcp4 } from '../../src/config/dhcp4.ts';
 import { startFrontend } from '../../src/server/frontend.ts';
 import { clientMessage, openRelay } from '../helpers/dhcp-messages.ts';
 import { engineFixture } from '../helpers/engine.ts';
 import { forwardDatabase } from '../helpers/tcp-forward.ts';
+import { migrateAndApply, ownCluster, RELAYED_LAN, scratchDir } from '../helpers/own-cluster.ts';
 
 const RELAY = '127.0.0.1';
 const DB_TIMEOUT = 1000;
@@ -27,7 +23,7 @@ const BACK_WITHIN = 1500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The postmaster this test started (startEmbedded gives its PID) and its
+ * The postmaster this test started (its server gives the PID) and its
  * children, from /proc: processes this test started, found by PID and never
  * by name.
  */
@@ -52,11 +48,10 @@ const connectionErrors = (metrics: string): number =>
 
 t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t) => {
   // A cluster of this test's own, since it is stopped on purpose.
-  const scratch = mkdtempSync(join(tmpdir(), 'dhcpg-watch-'));
-  const dataDir = join(scratch, 'pgdata');
-  const options = { dataDir, port: await freePort(), settings: { fsync: 'off' } };
-  let server: EmbeddedServer | undefined = await startEmbedded(options);
-  // Whatever is stopped when the test ends is continued first, or the cluster could not stop.
+  const pg = await ownCluster(t, { dataDir: join(scratchDir(t), 'pgdata'), port: await freePort(), settings: { fsync: 'off' } });
+  const { url } = pg.server;
+  // Whatever is stopped when the test ends is continued first (teardowns run
+  // last registered first), or the cluster could not stop.
   const frozen: number[] = [];
   const thaw = () => {
     for (const pid of frozen.splice(0).reverse()) {
@@ -67,17 +62,10 @@ t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t)
       }
     }
   };
-  t.teardown(async () => {
-    thaw();
-    await server?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  });
-  await migrate(server.url, 'up');
-  const admin = connect(server.url, { max: 1 });
-  await applyConfig4(admin, readDhcp4({ subnet4: [{ id: 1, subnet: '192.0.2.0/24', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '192.0.2.10 - 192.0.2.250' }] }] }).config);
-  await admin.end();
+  t.teardown(thaw);
+  await migrateAndApply(url, RELAYED_LAN);
 
-  const fe = await startFrontend({ url: server.url, port: 0, address: '127.0.0.1', http: { host: '127.0.0.1', port: 0 }, dbTimeout: DB_TIMEOUT });
+  const fe = await startFrontend({ url, port: 0, address: '127.0.0.1', http: { host: '127.0.0.1', port: 0 }, dbTimeout: DB_TIMEOUT });
   t.teardown(() => fe.close());
   const relay = await openRelay();
   t.teardown(() => relay.close());
@@ -92,10 +80,9 @@ t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t)
 
   await t.test('PostgreSQL stopped, then started', async (t) => {
     await sleep(2 * DB_TIMEOUT); // idle for a while first
-    const stopped = server!.stop();
+    const stopped = pg.server.stop();
     const down = await timeUntil(notReady, DB_TIMEOUT + SLACK);
     await stopped;
-    server = undefined;
     t.ok(down !== undefined, `not ready ${down} ms after the stop began (bound ${DB_TIMEOUT + SLACK} ms)`);
     // Once its backoff is at its cap the front-end probes several times a
     // second: that is what makes it ready again soon after the database is.
@@ -106,7 +93,7 @@ t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t)
     t.ok(probes >= 3, `${probes} failed probes in a second while it is down`);
     t.equal(await readyz(), 503, 'still not ready while it is down');
 
-    server = await startEmbedded(options);
+    await pg.restart();
     const back = await timeUntil(isReady, BACK_WITHIN);
     t.ok(back !== undefined, `ready ${back} ms after PostgreSQL accepted connections again (bound ${BACK_WITHIN} ms)`);
     t.ok(await serves(2), 'serving again');
@@ -115,7 +102,7 @@ t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t)
 
   await t.test('PostgreSQL hung: every process stopped, connections left open', async (t) => {
     await sleep(2 * DB_TIMEOUT);
-    const { postmaster, children } = clusterProcesses(server!.pid!);
+    const { postmaster, children } = clusterProcesses(pg.server.pid!);
     // The postmaster first, so that it forks nothing new meanwhile.
     process.kill(postmaster, 'SIGSTOP');
     frozen.push(postmaster);
@@ -140,7 +127,7 @@ t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t)
   });
 
   await t.test('PostgreSQL read-only (default_transaction_read_only), then writable', async (t) => {
-    const session = connect(server!.url, { max: 1 });
+    const session = connect(url, { max: 1 });
     t.teardown(() => session.end());
     // This session stays writable whatever the server's default.
     await session.query('rw', 'set default_transaction_read_only = off');
@@ -164,7 +151,7 @@ t.test('an idle front-end follows its database', { timeout: 120_000 }, async (t)
 });
 
 t.test('a host list: the host goes, the front-end moves to the next one and counts the failover', async (t) => {
-  const f = await engineFixture(t, { subnet4: [{ id: 1, subnet: '192.0.2.0/24', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '192.0.2.10 - 192.0.2.250' }] }] });
+  const f = await engineFixture(t, RELAYED_LAN);
   // The first host is a forwarder to the test database, so that it can go away.
   const first = await forwardDatabase(f.url, '127.0.0.1');
   t.teardown(() => first.close());

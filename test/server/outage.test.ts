@@ -2,38 +2,24 @@
 // invariant 7): nothing that grants a lease while it is down, not ready,
 // reconnects by itself, and every ACK it ever sent is a committed lease.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DHCPACK, DHCPDISCOVER, DHCPREQUEST, messageType } from '../../src/dhcp4/packet.ts';
-import { startEmbedded, type EmbeddedServer } from '../../src/db/embedded.ts';
 import { freePort } from '../../src/db/admin.ts';
-import { migrate } from '../../src/db/schema.ts';
 import { connect } from '../../src/db/pool.ts';
-import { applyConfig4 } from '../../src/config/apply.ts';
-import { readDhcp4 } from '../../src/config/dhcp4.ts';
 import { startFrontend } from '../../src/server/frontend.ts';
 import { clientMessage, openRelay } from '../helpers/dhcp-messages.ts';
+import { migrateAndApply, ownCluster, RELAYED_LAN, scratchDir } from '../helpers/own-cluster.ts';
 
 const RELAY = '127.0.0.1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('stop and start PostgreSQL under a serving front-end', { timeout: 120_000 }, async (t) => {
   // A cluster of this test's own, since it is stopped on purpose.
-  const scratch = mkdtempSync(join(tmpdir(), 'dhcpg-outage-'));
-  const port = await freePort();
-  const options = { dataDir: join(scratch, 'pgdata'), port, settings: { fsync: 'off' } };
-  let server: EmbeddedServer | undefined = await startEmbedded(options);
-  t.teardown(async () => {
-    await server?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  });
-  await migrate(server.url, 'up');
-  const admin = connect(server.url, { max: 1 });
-  await applyConfig4(admin, readDhcp4({ subnet4: [{ id: 1, subnet: '192.0.2.0/24', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '192.0.2.10 - 192.0.2.250' }] }] }).config);
-  await admin.end();
+  const pg = await ownCluster(t, { dataDir: join(scratchDir(t), 'pgdata'), port: await freePort(), settings: { fsync: 'off' } });
+  const { url } = pg.server;
+  await migrateAndApply(url, RELAYED_LAN);
 
-  const fe = await startFrontend({ url: server.url, port: 0, address: '127.0.0.1', http: { host: '127.0.0.1', port: 0 } });
+  const fe = await startFrontend({ url, port: 0, address: '127.0.0.1', http: { host: '127.0.0.1', port: 0 } });
   t.teardown(() => fe.close());
   const relay = await openRelay();
   t.teardown(() => relay.close());
@@ -59,15 +45,14 @@ t.test('stop and start PostgreSQL under a serving front-end', { timeout: 120_000
   const before = acked.size;
   t.ok(before > 0, `${before} leases granted before the outage`);
 
-  await server.stop();
-  server = undefined;
+  await pg.server.stop();
   await sleep(1500);
   t.equal(await readyz(), 503, 'not ready while the database is down');
   const during = acked.size;
   await sleep(1000);
   t.equal(acked.size, during, 'no lease granted while the database is down');
 
-  server = await startEmbedded(options);
+  await pg.restart();
   const deadline = Date.now() + 15_000;
   while ((await readyz()) !== 200 && Date.now() < deadline) await sleep(200);
   t.equal(await readyz(), 200, 'ready again by itself');
@@ -81,7 +66,7 @@ t.test('stop and start PostgreSQL under a serving front-end', { timeout: 120_000
   t.match(metrics, /dhcpg_drops_total\{reason="(database-error|not-ready)"\} [1-9]/, 'drops counted during the outage');
 
   // Every ACK on the wire is a bound lease in the database, to that client.
-  const check = connect(server.url, { max: 1 });
+  const check = connect(url, { max: 1 });
   const rows = await check.query<{ address: string; hwaddr: string }>('l', `select host(address) as address, hwaddr from dhcpg.leases4 where state = 'bound'`);
   await check.end();
   const bound = new Map(rows.map((r) => [r.address, r.hwaddr]));
