@@ -1,11 +1,11 @@
-// The lease engine's tables, its functions (from sql/) and the front-end role.
+// The lease engine's tables and the front-end role. Its functions, types and
+// views are sql/'s, installed after the migrations by every "migrate up"
+// (src/db/schema.ts).
 //
 // Tables hold the truth; functions are the only writers a front-end may use.
 // IPv4 pools are materialised (one lease4 row per address) so that claiming a
 // free address is an index range scan with FOR UPDATE SKIP LOCKED. IPv6 pools
 // can hold 2^64 addresses, so lease6 holds only addresses that were handed out.
-import { grantFunctions, installSqlFiles } from './install-sql-files.js';
-
 export const up = (pgm) => {
   pgm.sql(`
     create schema dhcpg;
@@ -178,15 +178,6 @@ export const up = (pgm) => {
     $$;
     grant usage on schema dhcpg to dhcpg_frontend;
   `);
-  // The message functions this migration first installed are 002's now (see there).
-  installSqlFiles(pgm, [
-    'hw_text.sql',
-    'reply4.sql',
-    'select_subnet4.sql',
-    'frontend_config.sql',
-    'views.sql',
-  ]);
-  grantFunctions(pgm);
 };
 
 export const down = (pgm) => {

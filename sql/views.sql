@@ -1,9 +1,9 @@
--- Views for operators: readable columns, one row per lease. Front-ends never
--- read them. Rows of never-used addresses are left out.
+-- Views for operators, with readable columns. Front-ends never read them.
+-- The lease views leave out rows of never-used addresses.
 
 -- What a lease is doing now: an offer, binding or probation whose time is up
 -- reads as 'expired' (the row itself changes only when the address is reused).
-create or replace function dhcpg.state_text(state dhcpg.lease_state, expires_at timestamptz)
+create function dhcpg.state_text(state dhcpg.lease_state, expires_at timestamptz)
 returns text
 language sql
 stable
@@ -15,7 +15,7 @@ as $$
   end
 $$;
 
-create or replace view dhcpg.leases4 as
+create view dhcpg.leases4 as
 select
   l.address,
   dhcpg.hw_text(l.hw_address) as hwaddr,
@@ -31,7 +31,7 @@ from dhcpg.lease4 l
 join dhcpg.subnet4 s on s.id = l.subnet_id
 where l.state <> 'free';
 
-create or replace view dhcpg.leases6 as
+create view dhcpg.leases6 as
 select
   l.prefix as address,
   l.kind,
@@ -48,7 +48,7 @@ from dhcpg.lease6 l
 join dhcpg.subnet6 s on s.id = l.subnet_id;
 
 -- Per pool: how many addresses, and what they are doing now.
-create or replace view dhcpg.pool_stats as
+create view dhcpg.pool_stats as
 select
   s.id as subnet_id,
   s.prefix as subnet,
@@ -64,3 +64,20 @@ from dhcpg.pool4 p
 join dhcpg.subnet4 s on s.id = p.subnet_id
 left join dhcpg.lease4 l on l.pool_id = p.id
 group by s.id, s.prefix, p.id, p.first_address, p.last_address;
+
+-- The front-ends registered (sql/contract.sql). One that has not been seen
+-- for 15 s, three of its 5 s refreshes, is taken for gone (killed, or cut
+-- off from the database); "dhcpg migrate up" weighs only those alive.
+create view dhcpg.frontends as
+select
+  f.host,
+  f.pid,
+  f.release,
+  f.contract,
+  f.contract <@ s.frontend_contracts as served,
+  f.last_seen > now() - interval '15 s' as alive,
+  f.started_at,
+  f.last_seen,
+  f.id
+from dhcpg.frontend f
+cross join dhcpg.server s;

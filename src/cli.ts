@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { ConfigSyntaxError } from './config/kea-file.ts';
 import { ConfigInvalid } from './config/reader.ts';
-import { SchemaMismatch } from './db/schema.ts';
+import { MigrateRefused, SchemaMismatch } from './db/schema.ts';
 import { applyConfigFile, describeSummary, showConfig } from './commands/config.ts';
 import { openDatabase } from './commands/database.ts';
 import { formatLeases, listLeases } from './commands/leases.ts';
@@ -11,7 +11,7 @@ import { serveCommand } from './commands/serve.ts';
 import { formatStats, poolStats } from './commands/stats.ts';
 
 /** Exit codes a script can tell apart. */
-const EXIT = { failure: 1, invalidConfig: 2, schemaMismatch: 3 } as const;
+const EXIT = { failure: 1, invalidConfig: 2, schemaMismatch: 3, migrateRefused: 4 } as const;
 
 const withDatabase = async (fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<void>): Promise<void> => {
   const open = await openDatabase({ max: 2 });
@@ -28,8 +28,9 @@ const program = new Command('dhcpg')
 
 program
   .command('migrate')
-  .description('apply (up), revert the last (down) or list (status) the schema migrations')
+  .description('apply (up) or revert the newest (down) schema migration; status lists them, the contracts served and the front-ends')
   .argument('[action]', 'up, down or status', 'up')
+  .option('--force', 'go on even though front-ends that are alive would be left unserved')
   .action(migrateCommand);
 
 const config = program.command('config').description('the configuration held in the database');
@@ -107,6 +108,7 @@ try {
   exitCode =
     error instanceof ConfigInvalid || error instanceof ConfigSyntaxError ? EXIT.invalidConfig
     : error instanceof SchemaMismatch ? EXIT.schemaMismatch
+    : error instanceof MigrateRefused ? EXIT.migrateRefused
     : EXIT.failure;
 }
 // Explicitly: everything is closed by now, and a library's handle left open

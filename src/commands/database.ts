@@ -22,7 +22,7 @@ export const openDatabase = async (options: DbOptions = {}): Promise<OpenDatabas
     // The embedded server is dhcpg's own: bring its schema up to date, so the
     // quick start needs no separate migrate step. An external database is the
     // operator's, migrated on purpose with "dhcpg migrate".
-    if (location.source === 'embedded') await migrate(location.url, 'up', (message) => log.debug(message));
+    if (location.source === 'embedded') await migrate(location.url, 'up', { log: (message) => log.debug(message) });
     const db = connect(location.url, options);
     await checkSchema(db).catch(async (error: unknown) => {
       await db.end();

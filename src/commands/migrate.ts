@@ -1,32 +1,53 @@
-// dhcpg migrate [up|down|status]
-import { readdirSync } from 'node:fs';
+// dhcpg migrate [up|down|status] [--force]
 import { locateDatabase } from '../db/locate.ts';
-import { connect } from '../db/pool.ts';
-import { migrate, MIGRATIONS_DIR, SCHEMA_VERSION } from '../db/schema.ts';
+import { CONTRACT, describeFrontend, formatContracts, migrate, RELEASE, schemaStatus } from '../db/schema.ts';
+import { formatTable } from './table.ts';
 import { writableUrl } from './database.ts';
 
-export const migrateCommand = async (action: string): Promise<void> => {
+export const migrateCommand = async (action: string, options: { force?: boolean }): Promise<void> => {
   if (!['up', 'down', 'status'].includes(action)) throw new Error(`unknown migrate action "${action}" (up, down or status)`);
   const location = await locateDatabase();
   try {
+    const url = await writableUrl(location.url);
     if (action === 'status') {
-      const db = connect(location.url, { max: 1 });
-      try {
-        const applied = await db
-          .query<{ name: string }>('migrations', 'select name from public.dhcpg_migrations order by run_on, id')
-          .then((rows) => rows.map((row) => row.name))
-          .catch(() => [] as string[]);
-        const all = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+_.*\.js$/.test(f)).map((f) => f.replace(/\.js$/, '')).sort();
-        for (const name of all) console.log(`${applied.includes(name) ? 'applied' : 'pending'}  ${name}`);
-        console.log(`this dhcpg needs schema version ${SCHEMA_VERSION}`);
-      } finally {
-        await db.end();
-      }
+      console.log(formatStatus(await schemaStatus(url)));
       return;
     }
-    const ran = await migrate(await writableUrl(location.url), action as 'up' | 'down');
-    console.log(ran.length === 0 ? 'nothing to migrate' : ran.map((m) => `${action === 'up' ? 'applied' : 'reverted'} ${m.name}`).join('\n'));
+    const report = await migrate(url, action as 'up' | 'down', { force: options.force });
+    const lines = report.migrations.map((name) => `${action === 'up' ? 'applied' : 'reverted'} ${name}`);
+    if (action === 'up' && report.migrations.length === 0) lines.push('no migration pending');
+    if (action === 'down') lines.push('removed the functions and views of sql/: install those of the release to go back to with its "dhcpg migrate up"');
+    if (report.installed) {
+      lines.push(`installed the functions of dhcpg ${report.installed.release}, serving front-end contracts ${formatContracts(report.installed.serves)}`);
+    }
+    if (report.forcedPast.length > 0) {
+      lines.push(`forced: these front-ends no longer serve:\n${report.forcedPast.map(describeFrontend).join('\n')}`);
+    }
+    console.log(lines.join('\n'));
   } finally {
     await location.close();
   }
+};
+
+const formatStatus = ({ migrations, installed, frontends }: Awaited<ReturnType<typeof schemaStatus>>): string => {
+  const lines = migrations.map(({ name, applied }) => `${applied ? 'applied' : 'pending'}  ${name}`);
+  lines.push(
+    installed
+      ? `installed: the functions of dhcpg ${installed.release}, serving front-end contracts ${formatContracts(installed.serves)}`
+      : 'installed: no functions of dhcpg 0.2.0 or later',
+    `this dhcpg: ${RELEASE}, front-end contract ${CONTRACT}`,
+  );
+  if (frontends.length === 0) {
+    lines.push('front-ends: none registered');
+  } else {
+    const now = Date.now();
+    lines.push('front-ends:', formatTable(
+      ['host', 'pid', 'release', 'contract', 'served', 'alive', 'started', 'last seen'],
+      frontends.map((f) => [
+        f.host, f.pid, f.release, f.contract, f.served ? 'yes' : 'NO', f.alive ? 'yes' : 'gone',
+        f.started_at.toISOString(), `${Math.round((now - f.last_seen.getTime()) / 1000)} s ago`,
+      ]),
+    ));
+  }
+  return lines.join('\n');
 };

@@ -1,66 +1,326 @@
-// The schema: migrations (node-pg-migrate) and the version check every
-// command makes before touching the database.
-import { runner } from 'node-pg-migrate';
+// The schema's lifecycle, in one module: the numbered migrations of
+// migrations/ (node-pg-migrate; a released one never changes), the functions,
+// types and views of sql/, installed afresh after them by every "migrate up",
+// and the contract that lets front-ends of two releases serve side by side.
+//
+// The front-end contract is the interface a front-end relies on: the
+// functions it calls, their arguments and results, and the types they pass.
+// The schema records the range of contracts its functions serve; a front-end
+// serves only while its own contract is in that range, and "migrate up"
+// refuses a release whose range would leave out a front-end that is alive.
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PG_MIGRATE_LOCK_ID, runner } from 'node-pg-migrate';
+import pg from 'pg';
 import type { Db } from './pool.ts';
 
-/** The schema version this code was built for: dhcpg.schema_version() must say the same. */
-export const SCHEMA_VERSION = 2;
+/**
+ * The contract this release's front-ends speak. A release that changes the
+ * interface incompatibly raises it and OLDEST_SERVED_CONTRACT with it; one
+ * that only adds (a function, a column with a default) raises CONTRACT alone
+ * if its front-ends use the addition, so older front-ends go on serving.
+ *   2: dhcpg 0.1.0 (handle4, frontend_config, schema_version)
+ *   3: dhcpg 0.2.0 (front-ends register themselves)
+ */
+export const CONTRACT = 3;
+
+/** The oldest contract this release's functions still serve. */
+export const OLDEST_SERVED_CONTRACT = 2;
+
+/** A range of front-end contracts, both ends included. */
+export interface Contracts {
+  oldest: number;
+  newest: number;
+}
+
+export const SERVED: Contracts = { oldest: OLDEST_SERVED_CONTRACT, newest: CONTRACT };
+
+/** This dhcpg's release, as package.json says. */
+export const RELEASE: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+const SQL_DIR = new URL('../../sql/', import.meta.url);
 const MIGRATIONS_TABLE = 'dhcpg_migrations';
+
+/**
+ * sql/'s files in the order they are installed: SQL functions are checked
+ * when created, so types come before the functions that take them and
+ * functions before the SQL functions that call them; views last.
+ */
+export const SQL_FILES = [
+  'hw_text.sql',
+  'reply4.sql',
+  'message4.sql',
+  'client_key4.sql',
+  'select_subnet4.sql',
+  'frontend_config.sql',
+  'find_reservation4.sql',
+  'read_messages4.sql',
+  'offer4.sql',
+  'verify_requests4.sql',
+  'release_decline4.sql',
+  'write_grants4.sql',
+  'handle4.sql',
+  'contract.sql',
+  'views.sql',
+];
 
 export class SchemaMismatch extends Error {}
 
+/** "migrate" refused to go on: the message says why and what to do. */
+export class MigrateRefused extends Error {}
+
+/** A front-end as it registered itself (view dhcpg.frontends). */
+export interface RegisteredFrontend {
+  host: string;
+  pid: number;
+  release: string;
+  contract: number;
+  served: boolean;
+  alive: boolean;
+  started_at: Date;
+  last_seen: Date;
+}
+
+export interface MigrateOptions {
+  /** Go on even though front-ends alive would be left unserved. */
+  force?: boolean;
+  log?: (message: string) => void;
+  /** The contracts the installed functions are recorded to serve (tests simulate other releases). */
+  serves?: Contracts;
+}
+
+export interface MigrateReport {
+  /** Migrations applied (up) or reverted (down), in order. */
+  migrations: string[];
+  /** up: what the database now serves. */
+  installed?: { release: string; serves: Contracts };
+  /** Front-ends alive that the step leaves unserved (only with force). */
+  forcedPast: RegisteredFrontend[];
+}
+
+/**
+ * Applies every pending migration and installs sql/ (up), or removes sql/'s
+ * objects and reverts the newest migration (down). One caller at a time: others wait for the lock
+ * (several embedded front-ends may start at once and each migrate).
+ */
 export const migrate = async (
   url: string | undefined,
   direction: 'up' | 'down',
-  log: (message: string) => void = () => {},
-): Promise<{ name: string }[]> =>
-  runMigrations(url, direction, log).catch((error: unknown) => {
+  { force = false, log = () => {}, serves = SERVED }: MigrateOptions = {},
+): Promise<MigrateReport> => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [String(PG_MIGRATE_LOCK_ID)]);
+    await refuseUnknownMigrations(client);
+    const frontends = await registeredFrontends(client);
+    // Down takes away what this release's front-ends rely on; up leaves out
+    // those whose contract the new functions do not serve.
+    const broken = frontends.filter((f) => f.alive && (direction === 'down' || f.contract < serves.oldest || f.contract > serves.newest));
+    if (broken.length > 0 && !force) {
+      throw new MigrateRefused(
+        `refused: ${direction === 'up' ? `this release serves front-end contracts ${formatContracts(serves)}, and` : 'reverting a migration breaks'} ` +
+          `these front-ends are alive:\n${broken.map(describeFrontend).join('\n')}\n` +
+          `stop or ${direction === 'up' ? 'upgrade' : 'move'} them first, or run again with --force`,
+      );
+    }
+    if (direction === 'down') {
+      // This release's functions need every migration it has: they go
+      // first, and the release gone back to installs its own with its
+      // "migrate up".
+      await client.query(DROP_INSTALLED);
+      return { migrations: await runMigrations(client, direction, log), forcedPast: broken };
+    }
+    const migrations = await runMigrations(client, direction, log);
+    await installSql(client, serves);
+    return { migrations, installed: { release: RELEASE, serves }, forcedPast: broken };
+  } finally {
+    await client.end();
+  }
+};
+
+const runMigrations = async (client: pg.Client, direction: 'up' | 'down', log: (message: string) => void): Promise<string[]> => {
+  try {
+    const ran = await runner({
+      dbClient: client,
+      // migrate() holds node-pg-migrate's lock already, for the install too.
+      noLock: true,
+      dir: MIGRATIONS_DIR,
+      migrationsTable: MIGRATIONS_TABLE,
+      direction,
+      count: direction === 'down' ? 1 : Infinity,
+      singleTransaction: true,
+      checkOrder: true,
+      log,
+      logger: { debug: () => {}, info: log, warn: log, error: log },
+    });
+    return ran.map((m) => m.name);
+  } catch (error) {
     // node-pg-migrate's words for a migration that exports `down = false`.
     const irreversible = /disabled down migration on file: (\S+)/.exec(error instanceof Error ? error.message : '');
-    if (irreversible) throw new Error(`migration ${irreversible[1]} cannot be undone; nothing was changed`);
-    throw error;
-  });
-
-const runMigrations = (url: string | undefined, direction: 'up' | 'down', log: (message: string) => void) =>
-  runner({
-    databaseUrl: url ?? {},
-    dir: MIGRATIONS_DIR,
-    // The shared helper beside the migrations is not one of them.
-    ignorePattern: '(\\..*)|(install-sql-files\\.js)',
-    migrationsTable: MIGRATIONS_TABLE,
-    direction,
-    count: direction === 'down' ? 1 : Infinity,
-    // Several front-ends may start at once and each run "migrate": the others
-    // wait on node-pg-migrate's advisory lock instead of failing.
-    advisoryLockMode: 'wait',
-    singleTransaction: true,
-    checkOrder: true,
-    log,
-    logger: { debug: () => {}, info: log, warn: log, error: log },
-  });
-
-/** Refuses to go on against a database whose schema this code was not built for. */
-export const checkSchema = async (db: Db): Promise<void> => {
-  let found: number;
-  try {
-    const [row] = await db.query<{ version: number }>(
-      'schema-version',
-      'select dhcpg.schema_version() as version',
-    );
-    found = row?.version ?? 0;
-  } catch (error) {
-    if ((error as { code?: string }).code === '3F000' || (error as { code?: string }).code === '42883') {
-      throw new SchemaMismatch('the database has no dhcpg schema: run "dhcpg migrate" first');
-    }
+    if (irreversible) throw new MigrateRefused(`migration ${irreversible[1]} cannot be undone; nothing was changed`);
     throw error;
   }
-  if (found !== SCHEMA_VERSION) {
-    throw new SchemaMismatch(
-      `the database holds dhcpg schema version ${found}, this dhcpg is built for version ${SCHEMA_VERSION}: ` +
-        (found < SCHEMA_VERSION ? 'run "dhcpg migrate"' : 'upgrade this dhcpg'),
+};
+
+/** The migrations applied to the database, oldest first ([] before the first). */
+const appliedMigrations = async (client: pg.Client): Promise<string[]> => {
+  const exists = await client.query<{ exists: boolean }>(`select to_regclass($1) is not null as exists`, [`public.${MIGRATIONS_TABLE}`]);
+  if (!exists.rows[0]!.exists) return [];
+  return (await client.query<{ name: string }>(`select name from public.${MIGRATIONS_TABLE} order by run_on, id`)).rows.map((r) => r.name);
+};
+
+/** The migrations this release holds, in order. */
+export const knownMigrations = (): string[] =>
+  readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+_.*\.js$/.test(f)).map((f) => f.replace(/\.js$/, '')).sort();
+
+/** A database migrated by a later release would get this release's older functions installed over its own. */
+const refuseUnknownMigrations = async (client: pg.Client) => {
+  const known = new Set(knownMigrations());
+  const unknown = (await appliedMigrations(client)).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new MigrateRefused(
+      `refused: the database was migrated by a later dhcpg (it has ${unknown.join(', ')}, which dhcpg ${RELEASE} does not know); ` +
+        'run that release\'s "dhcpg migrate"',
     );
+  }
+};
+
+const FRONTENDS_QUERY = `
+  select host, pid, release, contract, served, alive, started_at, last_seen
+  from dhcpg.frontends order by alive desc, host, pid`;
+
+/** The registered front-ends; none on a database with no registry (before dhcpg 0.2.0). */
+const registeredFrontends = async (client: pg.Client): Promise<RegisteredFrontend[]> => {
+  const exists = await client.query<{ exists: boolean }>(`select to_regclass('dhcpg.frontends') is not null as exists`);
+  return exists.rows[0]!.exists ? (await client.query<RegisteredFrontend>(FRONTENDS_QUERY)).rows : [];
+};
+
+/** "2-3", or "3" for a range of one. */
+export const formatContracts = ({ oldest, newest }: Contracts): string => (oldest === newest ? `${oldest}` : `${oldest}-${newest}`);
+
+export const describeFrontend = (f: RegisteredFrontend): string =>
+  `  ${f.host} pid ${f.pid}: dhcpg ${f.release}, contract ${f.contract}, last seen ${Math.round((Date.now() - f.last_seen.getTime()) / 1000)} s ago`;
+
+/**
+ * Everything of sql/'s kind in schema dhcpg (views, functions, composite
+ * types) goes, in dependency order, so that what is installed is exactly
+ * sql/ as it is now: nothing a release removed stays behind, and a function
+ * whose signature or result changed needs no migration. Without CASCADE, an
+ * object of the operator's that depends on one of them stops the install
+ * rather than vanishing with it.
+ */
+const DROP_INSTALLED = `
+  do $$
+  declare
+    object text;
+  begin
+    for object in
+      select c.oid::regclass::text from pg_class c
+      where c.relnamespace = 'dhcpg'::regnamespace and c.relkind = 'v' order by c.oid desc
+    loop
+      execute 'drop view ' || object;
+    end loop;
+    for object in
+      select p.oid::regprocedure::text from pg_proc p
+      where p.pronamespace = 'dhcpg'::regnamespace order by p.oid desc
+    loop
+      execute 'drop routine ' || object;
+    end loop;
+    for object in
+      select t.oid::regtype::text from pg_type t join pg_class c on c.oid = t.typrelid
+      where t.typnamespace = 'dhcpg'::regnamespace and c.relkind = 'c' order by t.oid desc
+    loop
+      execute 'drop type ' || object;
+    end loop;
+  end
+  $$`;
+
+/** Front-ends may call every function, nobody else may; the views' helpers are public. */
+const GRANTS = `
+  revoke execute on all functions in schema dhcpg from public;
+  grant execute on all functions in schema dhcpg to dhcpg_frontend;
+  -- The views call these for readable columns; whoever may read the views may call them.
+  grant execute on function dhcpg.hw_text(bytea), dhcpg.state_text(dhcpg.lease_state, timestamptz) to public`;
+
+/**
+ * One transaction: running front-ends see the old functions until it
+ * commits, then the new ones (their prepared statements are planned again).
+ * An operator's long query on a view would hold the install up: it gives
+ * up after 10 s instead, changing nothing.
+ */
+const installSql = async (client: pg.Client, serves: Contracts) => {
+  await client.query('begin');
+  try {
+    await client.query(`set local lock_timeout = '10s'`);
+    await client.query(DROP_INSTALLED);
+    for (const file of SQL_FILES) await client.query(readFileSync(new URL(file, SQL_DIR), 'utf8'));
+    await client.query(GRANTS);
+    await client.query(`update dhcpg.server set release = $1, frontend_contracts = int4range($2, $3, '[]')`, [
+      RELEASE, serves.oldest, serves.newest,
+    ]);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  }
+};
+
+/** The reason a front-end of contract CONTRACT may not use a database serving `served`; undefined if it may. */
+export const contractProblem = (served: { oldest: number | null; newest: number | null } | undefined): string | undefined => {
+  if (served?.oldest == null || served.newest == null) return 'the database\'s functions are not installed: run "dhcpg migrate"';
+  if (CONTRACT >= served.oldest && CONTRACT <= served.newest) return undefined;
+  return `the database serves front-end contracts ${formatContracts(served as Contracts)}, dhcpg ${RELEASE} speaks contract ${CONTRACT}: ` +
+    (CONTRACT > served.newest ? 'run this release\'s "dhcpg migrate"' : 'upgrade this dhcpg');
+};
+
+/** An error from calling the schema's functions, in the words of SchemaMismatch where the schema is the cause. */
+export const schemaError = (error: unknown): unknown => {
+  const code = (error as { code?: string }).code;
+  if (code === '3F000') return new SchemaMismatch('the database has no dhcpg schema: run "dhcpg migrate" first');
+  if (code === '42883') return new SchemaMismatch('the database holds the schema of an earlier dhcpg: run "dhcpg migrate"');
+  return error;
+};
+
+/** Refuses to go on against a database whose functions do not serve this release's contract. */
+export const checkSchema = async (db: Db): Promise<void> => {
+  const [served] = await db
+    .query<Contracts>('frontend-contracts', 'select * from dhcpg.frontend_contracts()')
+    .catch((error: unknown) => {
+      throw schemaError(error);
+    });
+  const problem = contractProblem(served);
+  if (problem) throw new SchemaMismatch(problem);
+};
+
+export interface SchemaStatus {
+  migrations: { name: string; applied: boolean }[];
+  /** What the last "migrate up" installed; undefined before dhcpg 0.2.0's. */
+  installed?: { release: string; serves: Contracts };
+  frontends: RegisteredFrontend[];
+}
+
+/** For "dhcpg migrate status": migrations applied and pending, what is installed, and who is serving. */
+export const schemaStatus = async (url: string | undefined): Promise<SchemaStatus> => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const applied = new Set(await appliedMigrations(client));
+    const migrations = [...new Set([...applied, ...knownMigrations()])].sort().map((name) => ({ name, applied: applied.has(name) }));
+    const frontends = await registeredFrontends(client);
+    // Columns of 005: a database before it has none of this.
+    const installed = await client
+      .query<{ release: string | null; oldest: number | null; newest: number | null }>(
+        'select release, lower(frontend_contracts) as oldest, upper(frontend_contracts) - 1 as newest from dhcpg.server')
+      .then(({ rows: [row] }) => (row?.release && row.oldest !== null && row.newest !== null
+        ? { release: row.release, serves: { oldest: row.oldest, newest: row.newest } }
+        : undefined))
+      .catch(() => undefined);
+    return { migrations, installed, frontends };
+  } finally {
+    await client.end();
   }
 };

@@ -1,14 +1,14 @@
 // One stateless front-end: sockets in, one database round trip per batch of messages,
 // replies out; configuration cached and refreshed on NOTIFY; ready only while
-// the database answers and takes writes, which a heartbeat checks even when
-// no message comes. Holds no lease state of its own, so any number of these
-// run against one database.
+// the database answers, takes writes and serves this release's contract,
+// which heartbeats check even when no message comes. Holds no lease state of
+// its own, so any number of these run against one database.
 import type { Server } from 'node:http';
 import type dgram from 'node:dgram';
 import { databaseErrorKind } from '../db/errors.ts';
-import { checkWritable } from '../db/health.ts';
+import { checkWritable, within } from '../db/health.ts';
 import { connect } from '../db/pool.ts';
-import { checkSchema } from '../db/schema.ts';
+import { SchemaMismatch } from '../db/schema.ts';
 import { leaseEngine4 } from '../engine/lease-engine.ts';
 import { walFlusher } from '../engine/wal-flush.ts';
 import { log } from '../log.ts';
@@ -18,6 +18,7 @@ import { startHeartbeat } from './heartbeat.ts';
 import { startHttp } from './http.ts';
 import { listenForConfig, type ConfigListener } from './listener.ts';
 import { createMetrics, perPacketMetrics } from './metrics.ts';
+import { registration, REGISTRATION_PERIOD_MS } from './registration.ts';
 import { localAddresses, openSocket, type ListeningSocket } from './udp.ts';
 
 export interface FrontendOptions {
@@ -152,6 +153,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     flusher: walFlusher(flushDb),
   });
 
+  const registry = registration(db);
   let config: FrontendConfig | undefined;
   let databaseUp = false;
   let closing = false;
@@ -211,7 +213,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
       for (let attempt = 0; !closing; attempt++) {
         try {
           await checkWritable(db, checkTimeout);
-          await checkSchema(db);
+          await registry.refresh();
           await reload();
           databaseUp = true;
           setReady();
@@ -250,13 +252,25 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     });
   }
 
-  // The schema must be the one this code knows before anything else.
-  await checkSchema(db);
+  // The database must serve this release's contract before anything else.
+  await registry.refresh();
   await recover();
   void startListener();
   // While recovering, the probe watches the database instead.
   const heartbeat = startHeartbeat(checkTimeout, async () => {
     if (!recovering) await checkWritable(db, checkTimeout).catch(databaseFailed);
+  });
+  // A migration forced past this front-end leaves its contract unserved: it
+  // stops granting until the database serves it again. Other errors are the
+  // health heartbeat's to see.
+  const registered = startHeartbeat(REGISTRATION_PERIOD_MS, async () => {
+    if (recovering) return;
+    await registry.refresh().catch((error: unknown) => {
+      if (error instanceof SchemaMismatch) {
+        log.error({ err: error.message }, 'the database no longer serves this front-end: not ready');
+        databaseFailed(error);
+      }
+    });
   });
 
 
@@ -375,7 +389,9 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
       await listenerStarting;
       await listener?.close();
       await heartbeat.stop();
+      await registered.stop();
       await recovering?.catch(() => {});
+      await within(registry.remove(), dbTimeout, 'leaving the registry').catch((error: Error) => log.warn({ err: error.message }, 'could not leave the registry of front-ends'));
       await db.end();
       await flushDb.end();
     },

@@ -1,6 +1,7 @@
 // Something done every period whether or not anything else happens: the
 // front-end's database check (frontend.ts), so an idle front-end learns of a
-// lost database as soon as a busy one does.
+// lost database as soon as a busy one does, and its refresh in the registry
+// of front-ends.
 
 export interface Heartbeat {
   /** No further beats; resolves once the one under way, if any, is over. */

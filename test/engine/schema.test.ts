@@ -1,8 +1,8 @@
-// The schema: version check, concurrent installs, and the front-end role's
-// narrow rights.
+// The schema: the contract check, concurrent installs, and the front-end
+// role's narrow rights.
 import t from 'tap';
 import pg from 'pg';
-import { checkSchema, migrate, SchemaMismatch, SCHEMA_VERSION } from '../../src/db/schema.ts';
+import { checkSchema, CONTRACT, migrate, RELEASE, SchemaMismatch } from '../../src/db/schema.ts';
 import { connect } from '../../src/db/pool.ts';
 import { testDatabase } from '../helpers/db.ts';
 import { adminQuery, withDatabaseName } from '../../src/db/admin.ts';
@@ -12,12 +12,18 @@ import { readDhcp4 } from '../../src/config/dhcp4.ts';
 
 const admin = (sql: string) => adminQuery(process.env.DHCPG_TEST_ADMIN_URL!, sql);
 
-t.test('a database with another schema version is refused, naming both', async (t) => {
+t.test('a database serving other front-end contracts is refused, naming both and what to do', async (t) => {
   const { db } = await testDatabase(t);
   await checkSchema(db);
-  await db.query('v', `create or replace function dhcpg.schema_version() returns integer language sql as 'select 99'`);
+  await db.query('later', `update dhcpg.server set frontend_contracts = int4range($1, $2, '[]')`, [CONTRACT + 1, CONTRACT + 2]);
   await t.rejects(checkSchema(db), new SchemaMismatch(
-    `the database holds dhcpg schema version 99, this dhcpg is built for version ${SCHEMA_VERSION}: upgrade this dhcpg`));
+    `the database serves front-end contracts ${CONTRACT + 1}-${CONTRACT + 2}, dhcpg ${RELEASE} speaks contract ${CONTRACT}: upgrade this dhcpg`));
+  await db.query('earlier', `update dhcpg.server set frontend_contracts = int4range($1, $1, '[]')`, [CONTRACT - 1]);
+  await t.rejects(checkSchema(db), new SchemaMismatch(
+    `the database serves front-end contracts ${CONTRACT - 1}, dhcpg ${RELEASE} speaks contract ${CONTRACT}: run this release's "dhcpg migrate"`));
+  // A database of dhcpg 0.1.0 has no such function.
+  await db.query('0.1.0', 'drop function dhcpg.frontend_contracts()');
+  await t.rejects(checkSchema(db), new SchemaMismatch('the database holds the schema of an earlier dhcpg: run "dhcpg migrate"'));
 });
 
 t.test('an unmigrated database is refused', async (t) => {
@@ -31,23 +37,19 @@ t.test('an unmigrated database is refused', async (t) => {
   await t.rejects(checkSchema(db), /no dhcpg schema: run "dhcpg migrate"/);
 });
 
-t.test('20 concurrent migrations of one database all succeed; down stops at 002', async (t) => {
+t.test('20 concurrent migrations of one database all succeed; down and up again', async (t) => {
   const name = `dhcpg_migr_${process.pid}`;
   await admin(`create database ${name}`);
   const url = withDatabaseName(process.env.DHCPG_TEST_ADMIN_URL!, name);
   t.teardown(() => admin(`drop database ${name} with (force)`));
   const runs = await Promise.all(Array.from({ length: 20 }, () => migrate(url, 'up')));
-  t.equal(runs.filter((ran) => ran.length > 0).length, 1, 'one run applied, the others found nothing to do');
-  // 003 and 004 changed nothing a front-end relies on: going down a step
-  // leaves the schema version as it was. 002 replaced the per-message
-  // functions of 001: there is no way back past it.
-  t.same((await migrate(url, 'down')).map((m) => m.name), ['004_decisions_carry_messages']);
-  t.same((await migrate(url, 'down')).map((m) => m.name), ['003_single_round_batches']);
-  await t.rejects(migrate(url, 'down'), /migration 002_message_batches cannot be undone; nothing was changed/);
-  t.same((await migrate(url, 'up')).map((m) => m.name), ['003_single_round_batches', '004_decisions_carry_messages'],
-    'only 003 and 004 were undone');
-  const [row] = await adminQuery<{ version: number }>(url, 'select dhcpg.schema_version() as version');
-  t.equal(row?.version, SCHEMA_VERSION);
+  t.equal(runs.filter((run) => run.migrations.length > 0).length, 1, 'one run applied the migrations, the others found none pending');
+  t.ok(runs.every((run) => run.installed?.release === RELEASE), 'and every run installed sql/');
+  t.same((await migrate(url, 'down')).migrations, ['005_frontend_registry']);
+  t.same((await migrate(url, 'down')).migrations, ['004_decisions_carry_messages']);
+  t.same((await migrate(url, 'up')).migrations, ['004_decisions_carry_messages', '005_frontend_registry']);
+  const [row] = await adminQuery<{ oldest: number; newest: number }>(url, 'select * from dhcpg.frontend_contracts()');
+  t.same(row, { oldest: 2, newest: CONTRACT });
 });
 
 t.test('the front-end role may call the functions and read nothing else', async (t) => {
@@ -67,10 +69,12 @@ t.test('the front-end role may call the functions and read nothing else', async 
     [JSON.stringify([{ type: 'discover', hw_type: c.hwType, hw_address: `\\x${c.hwAddress.toString('hex')}`, relay: RELAYED.selector, selector: RELAYED.selector }])]);
   t.equal(rows[0].action, 'offer');
   await fe.query(`select dhcpg.frontend_config()`);
+  await fe.query(`select * from dhcpg.register_frontend(gen_random_uuid(), 'fe', 1, '0.2.0', 3)`);
   await fe.query(`listen dhcpg_config`);
   await t.rejects(fe.query(`select * from dhcpg.lease4`), /permission denied/);
   await t.rejects(fe.query(`update dhcpg.lease4 set state = 'free'`), /permission denied/);
   await t.rejects(fe.query(`select * from dhcpg.leases4`), /permission denied/);
+  await t.rejects(fe.query(`select * from dhcpg.frontend`), /permission denied/);
 });
 
 t.test('an operator role with select on the views reads them', async (t) => {
