@@ -1,7 +1,7 @@
 -- The identity a DHCPv4 client is known by (RFC 2131 section 4.2): its client
 -- identifier (option 61) when it sends one, else hardware type and address.
 -- The one-byte prefix keeps the two spaces apart.
-create function dhcpg.client_key4(hw_type smallint, hw_address bytea, client_id bytea)
+create or replace function dhcpg.client_key4(hw_type smallint, hw_address bytea, client_id bytea)
 returns bytea
 language sql
 immutable
@@ -17,7 +17,7 @@ $$;
 -- on this number, so the same DISCOVER arriving through several front-ends at
 -- once gets one answer. Different clients never wait on each other here
 -- except on a 64-bit hash collision.
-create function dhcpg.client_lock_id(client_key bytea)
+create or replace function dhcpg.client_lock_id(client_key bytea)
 returns bigint
 language sql
 immutable

@@ -3,7 +3,7 @@
 -- front-ends running (src/db/schema.ts holds the numbers and installs this).
 
 -- The contracts served, as the last "dhcpg migrate up" recorded them.
-create function dhcpg.frontend_contracts()
+create or replace function dhcpg.frontend_contracts()
 returns table (oldest integer, newest integer)
 language sql
 stable
@@ -15,7 +15,7 @@ $$;
 
 -- Front-ends of dhcpg 0.1.0 know only this check and demand 2, their
 -- contract: it reads 2 for as long as that contract is served.
-create function dhcpg.schema_version()
+create or replace function dhcpg.schema_version()
 returns integer
 language sql
 stable
@@ -29,7 +29,7 @@ $$;
 -- A front-end says it is alive, at its start and then periodically
 -- (src/server/registration.ts), and learns the contracts served: one whose
 -- own is not among them stops serving.
-create function dhcpg.register_frontend(
+create or replace function dhcpg.register_frontend(
   frontend  uuid,
   host      text,
   pid       integer,
@@ -54,7 +54,7 @@ as $$
 $$;
 
 -- A front-end that stops cleanly leaves the registry at once.
-create function dhcpg.unregister_frontend(frontend uuid)
+create or replace function dhcpg.unregister_frontend(frontend uuid)
 returns void
 language sql
 volatile

@@ -4,7 +4,7 @@
 --
 -- A set-returning SQL function, so that PostgreSQL inlines it into the
 -- statement that joins it (dhcpg.read_messages4): one plan for a whole batch.
-create function dhcpg.find_reservation4(
+create or replace function dhcpg.find_reservation4(
   subnets     integer[],
   hw_address  bytea,
   client_id   bytea,

@@ -2,7 +2,7 @@
 -- corresponds to, each subnet's effective options and timers, and its pools'
 -- options. A front-end may read nothing else, so this is its only view of
 -- the configuration tables.
-create function dhcpg.frontend_config()
+create or replace function dhcpg.frontend_config()
 returns jsonb
 language sql
 stable

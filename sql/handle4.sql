@@ -22,7 +22,7 @@
 -- (an offer grants nothing: if the database crashes first, the client sends
 -- another DISCOVER); one that may bind, release or decline commits as
 -- configured.
-create function dhcpg.handle4(
+create or replace function dhcpg.handle4(
   messages  jsonb,
   now       timestamptz default now())
 returns setof dhcpg.reply4

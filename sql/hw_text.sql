@@ -1,5 +1,5 @@
 -- Hardware address as operators write it: 'aa:bb:cc:dd:ee:ff'.
-create function dhcpg.hw_text(hw bytea)
+create or replace function dhcpg.hw_text(hw bytea)
 returns text
 language sql
 immutable

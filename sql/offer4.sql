@@ -13,7 +13,7 @@
 -- lease stays its own: the others' messages are refused it). Steps no client of
 -- the round needs are skipped: each statement costs even when it finds
 -- nothing.
-create function dhcpg.offer4(
+create or replace function dhcpg.offer4(
   round  dhcpg.work4[],
   taken  inet[],
   known  bytea[],

@@ -2,7 +2,7 @@
 -- as '\x...' hex) with what can be known before any lock: the client's
 -- identity, its candidate subnets and its reservation. Malformed input is an
 -- error for the whole batch (the front-end never sends it).
-create function dhcpg.read_messages4(messages jsonb)
+create or replace function dhcpg.read_messages4(messages jsonb)
 returns dhcpg.work4[]
 language plpgsql
 stable

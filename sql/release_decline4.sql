@@ -6,7 +6,7 @@
 --   decline: the client found the address in use on the wire; it is
 --            quarantined for the subnet's decline-probation-period and
 --            attributed to nobody, so no client gets it before then.
-create function dhcpg.release_decline4(
+create or replace function dhcpg.release_decline4(
   round  dhcpg.work4[],
   now    timestamptz)
 returns dhcpg.decision4[]

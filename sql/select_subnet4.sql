@@ -8,7 +8,7 @@
 --            (RFC 3527), subnet-selection (RFC 3011), giaddr, ciaddr of a
 --            directly connected client, or the receiving interface's address.
 -- interface: the receiving interface's name, matched against "interface".
-create function dhcpg.select_subnet4(selector inet, relay inet, interface text)
+create or replace function dhcpg.select_subnet4(selector inet, relay inet, interface text)
 returns integer[]
 language plpgsql
 stable

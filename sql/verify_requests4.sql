@@ -14,7 +14,7 @@
 -- authoritative). Whatever the flavour, a free address in the client's pools
 -- is granted: a client whose offer lapsed, or whose lease the database lost,
 -- keeps working. The caller holds the lock on every row read here.
-create function dhcpg.verify_requests4(
+create or replace function dhcpg.verify_requests4(
   round  dhcpg.work4[],
   now    timestamptz)
 returns dhcpg.decision4[]

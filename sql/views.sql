@@ -3,7 +3,7 @@
 
 -- What a lease is doing now: an offer, binding or probation whose time is up
 -- reads as 'expired' (the row itself changes only when the address is reused).
-create function dhcpg.state_text(state dhcpg.lease_state, expires_at timestamptz)
+create or replace function dhcpg.state_text(state dhcpg.lease_state, expires_at timestamptz)
 returns text
 language sql
 stable
@@ -15,7 +15,7 @@ as $$
   end
 $$;
 
-create view dhcpg.leases4 as
+create or replace view dhcpg.leases4 as
 select
   l.address,
   dhcpg.hw_text(l.hw_address) as hwaddr,
@@ -31,7 +31,7 @@ from dhcpg.lease4 l
 join dhcpg.subnet4 s on s.id = l.subnet_id
 where l.state <> 'free';
 
-create view dhcpg.leases6 as
+create or replace view dhcpg.leases6 as
 select
   l.prefix as address,
   l.kind,
@@ -48,7 +48,7 @@ from dhcpg.lease6 l
 join dhcpg.subnet6 s on s.id = l.subnet_id;
 
 -- Per pool: how many addresses, and what they are doing now.
-create view dhcpg.pool_stats as
+create or replace view dhcpg.pool_stats as
 select
   s.id as subnet_id,
   s.prefix as subnet,
@@ -68,7 +68,7 @@ group by s.id, s.prefix, p.id, p.first_address, p.last_address;
 -- The front-ends registered (sql/contract.sql). One that has not been seen
 -- for 15 s, three of its 5 s refreshes, is taken for gone (killed, or cut
 -- off from the database); "dhcpg migrate up" weighs only those alive.
-create view dhcpg.frontends as
+create or replace view dhcpg.frontends as
 select
   f.host,
   f.pid,

@@ -5,7 +5,7 @@
 -- round of new clients skips that step. Every row touched is locked by the
 -- caller. Each decision carries its message, so both statements are one pass
 -- over the decisions with an index probe each, whatever the statistics.
-create function dhcpg.write_grants4(
+create or replace function dhcpg.write_grants4(
   decisions  dhcpg.decision4[],
   known      bytea[],
   now        timestamptz)

@@ -16,10 +16,11 @@ export interface ProcessGroup {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const startFrontends = async (count: number, url: string, basePort: number): Promise<ProcessGroup> => {
+/** `count` front-ends of the dhcpg whose bin/dhcpg.js is `cli` (this one's by default; tests run earlier releases). */
+export const startFrontends = async (count: number, url: string, basePort: number, cli = CLI): Promise<ProcessGroup> => {
   const ports = Array.from({ length: count }, (_, k) => basePort + 2 * k);
   const children = ports.map((port, k) => spawnChild(process.execPath, [
-    CLI, 'serve', '--port', String(port), '--address', '127.0.0.1', '--http', `127.0.0.1:${basePort + 1000 + k}`,
+    cli, 'serve', '--port', String(port), '--address', '127.0.0.1', '--http', `127.0.0.1:${basePort + 1000 + k}`,
   ], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
   try {
     for (const k of ports.keys()) {

@@ -131,7 +131,7 @@ export const migrate = async (
       // This release's functions need every migration it has: they go
       // first, and the release gone back to installs its own with its
       // "migrate up".
-      await client.query(DROP_INSTALLED);
+      for (const drop of DROP_INSTALLED) await client.query(drop);
       return { migrations: await runMigrations(client, direction, log), forcedPast: broken };
     }
     const migrations = await runMigrations(client, direction, log);
@@ -205,39 +205,38 @@ export const formatContracts = ({ oldest, newest }: Contracts): string => (oldes
 export const describeFrontend = (f: RegisteredFrontend): string =>
   `  ${f.host} pid ${f.pid}: dhcpg ${f.release}, contract ${f.contract}, last seen ${Math.round((Date.now() - f.last_seen.getTime()) / 1000)} s ago`;
 
+/** Drops every object of schema dhcpg of one kind that `where` picks, newest first, so dependants go before what they depend on. */
+const dropObjects = (kind: 'view' | 'routine' | 'type', where: string) => {
+  const [catalog, name, namespace] = {
+    view: ['pg_class c', 'c.oid::regclass', "c.relnamespace = 'dhcpg'::regnamespace and c.relkind = 'v'"],
+    routine: ['pg_proc c', 'c.oid::regprocedure', "c.pronamespace = 'dhcpg'::regnamespace"],
+    type: ['pg_type c join pg_class r on r.oid = c.typrelid', 'c.oid::regtype', "c.typnamespace = 'dhcpg'::regnamespace and r.relkind = 'c'"],
+  }[kind];
+  return `
+    do $$
+    declare
+      object text;
+    begin
+      for object in select ${name}::text from ${catalog} where ${namespace} and ${where} order by c.oid desc loop
+        execute 'drop ${kind} ' || object${kind === 'type' ? " || ' cascade'" : ''};
+      end loop;
+    end
+    $$`;
+};
+
+/** Everything sql/ installs, for "migrate down" (functions first: types they take cannot go before them). */
+const DROP_INSTALLED = [dropObjects('view', 'true'), dropObjects('routine', 'true'), dropObjects('type', 'true')];
+
 /**
- * Everything of sql/'s kind in schema dhcpg (views, functions, composite
- * types) goes, in dependency order, so that what is installed is exactly
- * sql/ as it is now: nothing a release removed stays behind, and a function
- * whose signature or result changed needs no migration. Without CASCADE, an
- * object of the operator's that depends on one of them stops the install
- * rather than vanishing with it.
+ * Functions and views sql/ did not create or replace in this transaction
+ * (their catalog rows are older): what a release removed, or an overload
+ * whose arguments changed. Without CASCADE, an object of the operator's
+ * that depends on one stops the install rather than vanishing with it.
  */
-const DROP_INSTALLED = `
-  do $$
-  declare
-    object text;
-  begin
-    for object in
-      select c.oid::regclass::text from pg_class c
-      where c.relnamespace = 'dhcpg'::regnamespace and c.relkind = 'v' order by c.oid desc
-    loop
-      execute 'drop view ' || object;
-    end loop;
-    for object in
-      select p.oid::regprocedure::text from pg_proc p
-      where p.pronamespace = 'dhcpg'::regnamespace order by p.oid desc
-    loop
-      execute 'drop routine ' || object;
-    end loop;
-    for object in
-      select t.oid::regtype::text from pg_type t join pg_class c on c.oid = t.typrelid
-      where t.typnamespace = 'dhcpg'::regnamespace and c.relkind = 'c' order by t.oid desc
-    loop
-      execute 'drop type ' || object;
-    end loop;
-  end
-  $$`;
+const DROP_LEFT_OVER = [
+  dropObjects('view', 'c.xmin <> pg_current_xact_id()::xid'),
+  dropObjects('routine', 'c.xmin <> pg_current_xact_id()::xid'),
+];
 
 /** Front-ends may call every function, nobody else may; the views' helpers are public. */
 const GRANTS = `
@@ -246,18 +245,54 @@ const GRANTS = `
   -- The views call these for readable columns; whoever may read the views may call them.
   grant execute on function dhcpg.hw_text(bytea), dhcpg.state_text(dhcpg.lease_state, timestamptz) to public`;
 
+const sqlText = (file: string) => readFileSync(new URL(file, SQL_DIR), 'utf8');
+
+/** The composite types of schema `namespace`, as "name: field type, ..." lines (schema names left out of field types). */
+const typeShapes = async (client: pg.Client, namespace: string): Promise<string[]> =>
+  (await client.query<{ shape: string }>(`
+    select t.typname || ': ' || string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum) as shape
+    from pg_type t join pg_class c on c.oid = t.typrelid and c.relkind = 'c'
+    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    where t.typnamespace = (case when $1 = 'pg_temp' then pg_my_temp_schema() else to_regnamespace($1) end) group by t.typname order by t.typname`, [namespace]))
+    .rows.map(({ shape }) => shape.replace(/\b(?:dhcpg|pg_temp_\d+)\./g, ''));
+
 /**
- * One transaction: running front-ends see the old functions until it
- * commits, then the new ones (their prepared statements are planned again).
- * An operator's long query on a view would hold the install up: it gives
- * up after 10 s instead, changing nothing.
+ * Composite types have no CREATE OR REPLACE, and dropping one under a
+ * running front-end fails its call in flight ("cache lookup failed for
+ * type"): sql/ creates each type only where missing, and the types are
+ * dropped here, all of them, only when sql/ declares them otherwise than
+ * installed (built in pg_temp to compare). Functions that take them go with
+ * them (CASCADE) and come back with sql/.
  */
-const installSql = async (client: pg.Client, serves: Contracts) => {
+const dropChangedTypes = async (client: pg.Client) => {
+  const files = SQL_FILES.map(sqlText).filter((text) => /create type dhcpg\./.test(text));
+  const names = files.flatMap((text) => [...text.matchAll(/create type dhcpg\.(\w+)/g)].map((m) => m[1]!));
+  const toTemp = new RegExp(`\\bdhcpg\\.(${names.join('|')})\\b`, 'g');
+  for (const text of files) await client.query(text.replace(toTemp, 'pg_temp.$1'));
+  const [declared, installed] = [await typeShapes(client, 'pg_temp'), await typeShapes(client, 'dhcpg')];
+  await client.query(`drop type ${names.map((name) => `pg_temp.${name}`).join(', ')}`);
+  if (declared.join('\n') !== installed.join('\n')) await client.query(dropObjects('type', 'true'));
+};
+
+/**
+ * Installs sql/ in one transaction: running front-ends see the old
+ * functions until it commits, then the new ones. Functions change in place
+ * (CREATE OR REPLACE keeps a function's identity, so a running front-end's
+ * prepared statements are planned again and its calls go on); one whose
+ * result type changed cannot, and the install starts again with it dropped
+ * first, as PostgreSQL's hint names it. Views go and come back (front-ends
+ * never read them). An operator's long query on a view would hold the
+ * install up: it gives up after 10 s instead, changing nothing.
+ */
+const installSql = async (client: pg.Client, serves: Contracts, dropFirst: string[] = []): Promise<void> => {
   await client.query('begin');
   try {
     await client.query(`set local lock_timeout = '10s'`);
-    await client.query(DROP_INSTALLED);
-    for (const file of SQL_FILES) await client.query(readFileSync(new URL(file, SQL_DIR), 'utf8'));
+    await client.query(dropObjects('view', 'true'));
+    await dropChangedTypes(client);
+    for (const drop of dropFirst) await client.query(drop);
+    for (const file of SQL_FILES) await client.query(sqlText(file));
+    for (const drop of DROP_LEFT_OVER) await client.query(drop);
     await client.query(GRANTS);
     await client.query(`update dhcpg.server set release = $1, frontend_contracts = int4range($2, $3, '[]')`, [
       RELEASE, serves.oldest, serves.newest,
@@ -265,7 +300,9 @@ const installSql = async (client: pg.Client, serves: Contracts) => {
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');
-    throw error;
+    const drop = /^Use (DROP FUNCTION .+) first\.$/.exec((error as { hint?: string }).hint ?? '')?.[1];
+    if ((error as { code?: string }).code !== '42P13' || !drop || dropFirst.includes(drop)) throw error;
+    await installSql(client, serves, [...dropFirst, drop]);
   }
 };
 

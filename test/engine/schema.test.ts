@@ -98,3 +98,30 @@ t.test('an operator role with select on the views reads them', async (t) => {
   await db.query('revoke-select', `revoke select on dhcpg.leases4, dhcpg.pool_stats from ${role}`);
   await db.query('revoke-usage', `revoke usage on schema dhcpg from ${role}`);
 });
+
+t.test('migrate up installs sql/ in place: same functions and types kept, changed ones replaced, left-overs dropped', async (t) => {
+  const { url } = await testDatabase(t);
+  const oids = async () => (await adminQuery<{ handle4: number; reply4: number }>(url,
+    `select 'dhcpg.handle4(jsonb, timestamptz)'::regprocedure::oid::int as handle4, 'dhcpg.reply4'::regtype::oid::int as reply4`))[0]!;
+  const before = await oids();
+  await migrate(url, 'up');
+  t.same(await oids(), before, 'an unchanged function and type keep their identity (calls in flight go on)');
+
+  // What an earlier release might have left: a function sql/ no longer has,
+  // one whose result type differs, and a type of another shape.
+  await adminQuery(url, `
+    create function dhcpg.removed_in_this_release() returns int language sql as 'select 1';
+    drop view dhcpg.leases4, dhcpg.leases6;
+    drop function dhcpg.hw_text(bytea);
+    create function dhcpg.hw_text(hw bytea) returns integer language sql as 'select 1';
+    alter type dhcpg.reply4 add attribute old_field integer`);
+  await migrate(url, 'up');
+  const [after] = await adminQuery<{ removed: string | null; hw_text: string; reply4_fields: number }>(url, `
+    select to_regproc('dhcpg.removed_in_this_release') as removed,
+           pg_get_function_result('dhcpg.hw_text(bytea)'::regprocedure) as hw_text,
+           (select count(*)::int from pg_attribute where attrelid = 'dhcpg.reply4'::regclass and attname = 'old_field') as reply4_fields`);
+  t.same(after, { removed: null, hw_text: 'text', reply4_fields: 0 });
+  t.not((await oids()).reply4, before.reply4, 'the changed type was replaced');
+  const { db } = await testDatabase(t);
+  await checkSchema(db);
+});
