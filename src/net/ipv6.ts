@@ -22,6 +22,13 @@ export const parseIpv6 = (text: string): Buffer | undefined => {
   return bytes;
 };
 
+/** parseIpv6 for text a program wrote: throws RangeError naming `what` when it is not an address. */
+export const ipv6Bytes = (what: string, text: string): Buffer => {
+  const bytes = parseIpv6(text);
+  if (!bytes) throw new RangeError(`${what} "${text}" is not an IPv6 address`);
+  return bytes;
+};
+
 // The 16-bit groups of one side of "::"; a dotted quad may end the last side.
 const groupsOf = (part: string, last: boolean): number[] | undefined => {
   if (part === '') return [];
