@@ -255,7 +255,8 @@ const splitFields = (def: OptionDef, payload: Buffer, rules: OptionRules): Span[
     return true;
   };
   for (const type of def.array ? fields.slice(0, -1) : fields) if (!take(type)) return undefined;
-  if (def.array) while (at < payload.length) if (!take(last)) return undefined;
+  // An array holds one value at least: Kea's csv notation has none for zero.
+  if (def.array) do if (!take(last)) return undefined; while (at < payload.length);
   return at === payload.length ? spans : undefined;
 };
 

@@ -182,7 +182,7 @@ const decodeLayer = (buf: Buffer, receiver: Receiver, relays: number): DecodeRes
   const options = readOptions(buf, MESSAGE_HEADER, buf.length, name);
   if (!options.ok) return options;
   const problem = iaProblem(options.value);
-  if (problem) return problem;
+  if (problem) return { ...problem, detail: `${name}: ${problem.detail}` };
   return { ok: true, packet: { msgType, transactionId: buf.readUIntBE(1, 3), options: options.value } };
 };
 
