@@ -236,11 +236,14 @@ const iaProblem = (options: readonly Dhcp6Option[]): Malformed | undefined => {
  * (after the relay's own options, as Kea writes it) holding the relayed
  * message. Options go out in list order. Throws RangeError on a packet no
  * wire format can carry (a transaction ID over 24 bits, bad address text,
- * an option or relayed message over 65535 bytes, a relay type without relay
- * fields or the reverse), which are programming errors, not client input.
+ * an option over 65535 bytes, more than a UDP payload in all, a relay type
+ * without relay fields or the reverse), which are programming errors, not
+ * client input.
  */
 export const encodePacket6 = (p: Dhcp6Packet): Buffer => {
-  const out = Buffer.alloc(packetSize(p));
+  const size = packetSize(p);
+  if (size > MAX_PACKET_SIZE_6) throw new RangeError(`the packet is ${size} bytes, a UDP payload holds ${MAX_PACKET_SIZE_6}`);
+  const out = Buffer.alloc(size);
   writePacket(out, 0, p);
   return out;
 };
@@ -266,15 +269,14 @@ const writePacket = (out: Buffer, at: number, p: Dhcp6Packet): number => {
   if (p.options.some((option) => option.code === OPTION_RELAY_MSG)) {
     throw new RangeError('the Relay Message option is written from relayed, not from options');
   }
-  const relayedSize = packetSize(p.relayed);
-  if (relayedSize > 0xffff) throw new RangeError(`the relayed message is ${relayedSize} bytes, an option holds 65535`);
   out.writeUInt8(p.msgType, at);
   out.writeUInt8(p.hopCount, at + 1);
   ipv6Bytes('link-address', p.linkAddress).copy(out, at + 2);
   ipv6Bytes('peer-address', p.peerAddress).copy(out, at + 18);
   const position = writeOptions(out, at + RELAY_HEADER, p.options);
   out.writeUInt16BE(OPTION_RELAY_MSG, position);
-  out.writeUInt16BE(relayedSize, position + 2);
+  // Within MAX_PACKET_SIZE_6 in all, the relayed message fits the option's length.
+  out.writeUInt16BE(packetSize(p.relayed), position + 2);
   return writePacket(out, position + 4, p.relayed);
 };
 
