@@ -2,11 +2,10 @@
 // identifies clients by DUID, and only some DUIDs hold the link-layer
 // address; a first-hop relay may add it in an option of its own.
 
-// RFC 8415, Section 11.1: DUID types.
+// RFC 8415, Section 11.1: the DUID types that hold a link-layer address
+// (DUID-EN, type 2, and DUID-UUID, type 4 of RFC 6355, hold none).
 export const DUID_LLT = 1; // Section 11.2: link-layer address plus time
-export const DUID_EN = 2; // Section 11.3: enterprise number
 export const DUID_LL = 3; // Section 11.4: link-layer address
-export const DUID_UUID = 4; // RFC 6355
 
 export interface HardwareAddress {
   /** IANA hardware type (ARP numbering, 1 = Ethernet). */

@@ -155,8 +155,8 @@ const readIaPrefix = (data: Buffer): Parsed<IaPrefix> => {
   });
 };
 
-/** RFC 8415, Section 21.13: a status-code payload, or why it is malformed. */
-export const readStatus = (data: Buffer): Parsed<Status> =>
+// RFC 8415, Section 21.13: a status-code payload, or why it is malformed.
+const readStatus = (data: Buffer): Parsed<Status> =>
   data.length < STATUS_FIXED
     ? dropped('bad-status-code', `status code of ${data.length} bytes, its code takes ${STATUS_FIXED}`)
     : ok({ code: data.readUInt16BE(0), message: data.toString('utf8', STATUS_FIXED) });

@@ -30,10 +30,6 @@ import { optionsSize, readOptions, writeOptions, type Dhcp6Option, type Malforme
 export const DHCP6_CLIENT_PORT = 546;
 export const DHCP6_SERVER_PORT = 547;
 
-// RFC 8415, Section 7.1: where clients and relays send.
-export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = 'ff02::1:2';
-export const ALL_DHCP_SERVERS = 'ff05::1:3';
-
 // RFC 8415, Section 7.3: message types.
 export const SOLICIT = 1;
 export const ADVERTISE = 2;
@@ -71,7 +67,6 @@ const MESSAGE_NAMES = [
 export const OPTION_CLIENTID = 1; // Section 21.2
 export const OPTION_SERVERID = 2; // Section 21.3
 export const OPTION_ORO = 6; // Section 21.7
-export const OPTION_PREFERENCE = 7; // Section 21.8
 export const OPTION_ELAPSED_TIME = 8; // Section 21.9
 export const OPTION_RELAY_MSG = 9; // Section 21.10
 export const OPTION_RAPID_COMMIT = 14; // Section 21.14
@@ -130,7 +125,7 @@ export const DROP_REASONS_6 = [
   'oversize', // larger than any UDP payload
   'truncated-header', // shorter than the 4-byte message header
   'truncated-relay-header', // a relay message shorter than its 34-byte header
-  'unknown-message-type', // not a message type of RFC 8415
+  'unknown-message-type', // not one of RFC 8415's 13 (leasequery and later types included: dhcpg serves none)
   'wrong-direction', // a type the other side receives: ADVERTISE, REPLY, RECONFIGURE, RELAY-REPL at a server
   'option-overrun', // an option's header or data runs past the end of what holds it
   'no-relay-message', // a relay message without the Relay Message option
