@@ -2,7 +2,7 @@
 // percentiles (perfdhcp reports only min, average and max).
 import dgram from 'node:dgram';
 import { decodePacket, encodePacket, messageType, DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, type Dhcp4Packet } from '../dhcp4/packet.ts';
-import { parseIpv4 } from '../dhcp4/options.ts';
+import { parseIpv4 } from '../net/ipv4.ts';
 
 export interface LatencyResult {
   rate: number;

@@ -2,7 +2,8 @@
 // the model that config/apply.ts writes. Values inherit as in Kea: global,
 // then shared network, then subnet.
 import { isIPv4 } from 'node:net';
-import { encodeOptionData, optionByCode, optionByName, OptionDataError } from '../dhcp4/options.ts';
+import { OptionDataError } from '../dhcp/option-data.ts';
+import { encodeOptionData, optionByCode, optionByName } from '../dhcp4/options.ts';
 import { ipv4ToNumber, numberToIpv4, parseIpv4Pool, parseIpv4Prefix, type Ipv4Range } from '../net/ipv4.ts';
 import { ConfigReader, type JsonObject } from './reader.ts';
 

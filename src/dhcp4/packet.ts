@@ -7,9 +7,9 @@
 // expect. The getters read the options the server acts on and cite where
 // each is defined.
 
-import { isUtf8 } from 'node:buffer';
-import { ipv4Value } from '../net/ipv4.ts';
-import { formatIpv4 } from './options.ts';
+import { fqdnOptionName, nameText, type ClientName } from '../dhcp/client-name.ts';
+import { dropped, type Decoded } from '../dhcp/decode-result.ts';
+import { formatIpv4, ipv4Value } from '../net/ipv4.ts';
 
 // RFC 2131, Section 4.1: servers listen on 67, clients on 68.
 export const DHCP_SERVER_PORT = 67;
@@ -126,11 +126,7 @@ export const DROP_REASONS = [
 
 export type DropReason = (typeof DROP_REASONS)[number];
 
-export type DecodeResult =
-  | { ok: true; packet: Dhcp4Packet }
-  | { ok: false; reason: DropReason; detail: string };
-
-const drop = (reason: DropReason, detail: string): DecodeResult => ({ ok: false, reason, detail });
+export type DecodeResult = Decoded<Dhcp4Packet, DropReason>;
 
 /** One option instance found in a field, as offsets into the datagram. */
 interface OptionInstance {
@@ -141,16 +137,16 @@ interface OptionInstance {
 
 /** Decodes a datagram; never throws, whatever the bytes. */
 export const decodePacket = (buf: Buffer): DecodeResult => {
-  if (buf.length > MAX_PACKET_SIZE) return drop('oversize', `${buf.length} bytes, more than ${MAX_PACKET_SIZE}`);
+  if (buf.length > MAX_PACKET_SIZE) return dropped('oversize', `${buf.length} bytes, more than ${MAX_PACKET_SIZE}`);
   if (buf.length < OPTIONS_OFFSET) {
-    return drop('truncated-header', `${buf.length} bytes, the header and magic cookie take ${OPTIONS_OFFSET}`);
+    return dropped('truncated-header', `${buf.length} bytes, the header and magic cookie take ${OPTIONS_OFFSET}`);
   }
   const op = buf.readUInt8(0);
-  if (op !== BOOTREQUEST && op !== BOOTREPLY) return drop('bad-op', `op ${op}`);
+  if (op !== BOOTREQUEST && op !== BOOTREPLY) return dropped('bad-op', `op ${op}`);
   const hlen = buf.readUInt8(2);
-  if (hlen < 1 || hlen > CHADDR_SIZE) return drop('bad-hlen', `hlen ${hlen}`);
+  if (hlen < 1 || hlen > CHADDR_SIZE) return dropped('bad-hlen', `hlen ${hlen}`);
   const cookie = buf.readUInt32BE(COOKIE_OFFSET);
-  if (cookie !== MAGIC_COOKIE) return drop('bad-magic', `magic cookie 0x${cookie.toString(16).padStart(8, '0')}`);
+  if (cookie !== MAGIC_COOKIE) return dropped('bad-magic', `magic cookie 0x${cookie.toString(16).padStart(8, '0')}`);
 
   const instances: OptionInstance[] = [];
   const optionsProblem = scanField(buf, OPTIONS_OFFSET, buf.length, 'options', instances);
@@ -163,7 +159,7 @@ export const decodePacket = (buf: Buffer): DecodeResult => {
     const [only] = overloadInstances;
     const value = only !== undefined && only.end - only.start === 1 ? buf.readUInt8(only.start) : 0;
     if (overloadInstances.length !== 1 || value < 1 || value > 3) {
-      return drop('bad-overload', `option overload must be one byte of 1, 2 or 3`);
+      return dropped('bad-overload', `option overload must be one byte of 1, 2 or 3`);
     }
     overload = value;
   }
@@ -182,10 +178,10 @@ export const decodePacket = (buf: Buffer): DecodeResult => {
   options.delete(OVERLOAD);
 
   const messageType = options.get(MESSAGE_TYPE);
-  if (!messageType) return drop('no-message-type', 'no option 53');
-  if (messageType.length !== 1) return drop('bad-option-length', `option 53 is ${messageType.length} bytes, not 1`);
+  if (!messageType) return dropped('no-message-type', 'no option 53');
+  if (messageType.length !== 1) return dropped('bad-option-length', `option 53 is ${messageType.length} bytes, not 1`);
   const type = messageType.readUInt8(0);
-  if (type < 1 || type > LAST_MESSAGE_TYPE) return drop('bad-message-type', `message type ${type}`);
+  if (type < 1 || type > LAST_MESSAGE_TYPE) return dropped('bad-message-type', `message type ${type}`);
 
   return {
     ok: true,
@@ -225,24 +221,24 @@ const scanField = (
 ): DecodeResult | undefined => {
   let position = start;
   for (;;) {
-    if (position >= end) return drop('no-end-option', `the ${field} field has no END option`);
+    if (position >= end) return dropped('no-end-option', `the ${field} field has no END option`);
     const code = buf.readUInt8(position);
     if (code === END) return undefined;
     if (code === PAD) {
       position++;
       continue;
     }
-    if (position + 1 >= end) return drop('option-overrun', `option ${code} at offset ${position} has no length`);
+    if (position + 1 >= end) return dropped('option-overrun', `option ${code} at offset ${position} has no length`);
     const length = buf.readUInt8(position + 1);
     const dataEnd = position + 2 + length;
     if (dataEnd > end) {
-      return drop(
+      return dropped(
         'option-overrun',
         `option ${code} at offset ${position} claims ${length} bytes, the ${field} field has ${end - position - 2} left`,
       );
     }
     if (code === OVERLOAD && field !== 'options') {
-      return drop('bad-overload', `option overload inside the ${field} field`);
+      return dropped('bad-overload', `option overload inside the ${field} field`);
     }
     instances.push({ code, start: position + 2, end: dataEnd });
     position = dataEnd;
@@ -475,25 +471,6 @@ export const parameterRequestList = (p: Dhcp4Packet): number[] => [...(p.options
 export const maxMessageSize = (p: Dhcp4Packet): number =>
   Math.max(fixed(p, MAX_MESSAGE_SIZE, 2)?.readUInt16BE(0) ?? 0, MIN_MAX_MESSAGE_SIZE);
 
-/** Why a name option a client sent gives no name. */
-export type NameProblem =
-  | 'nul-byte' // a NUL inside the name: no name has one, and PostgreSQL text cannot hold it
-  | 'invalid-utf8' // not UTF-8: what it spells is unknown, and PostgreSQL text is UTF-8
-  | 'malformed'; // the option's own structure is broken (RFC 4702's fixed part or labels)
-
-/** A name option as sent: its text, or why it has none a server can use. */
-export type ClientName = { name: string } | { problem: NameProblem };
-
-/**
- * Name bytes as text, or the problem: strictly UTF-8 (Buffer.toString would
- * turn bad bytes into U+FFFD, a name the client never sent) and NUL-free.
- */
-const nameText = (bytes: Buffer): ClientName => {
-  if (bytes.includes(0)) return { problem: 'nul-byte' };
-  if (!isUtf8(bytes)) return { problem: 'invalid-utf8' };
-  return { name: bytes.toString('utf8') };
-};
-
 /**
  * RFC 2132, Section 3.14, as UTF-8 without the trailing NULs RFC 2132,
  * Section 2 tells receivers to drop. Undefined when absent or empty.
@@ -517,32 +494,11 @@ export const clientFqdn = (p: Dhcp4Packet): ClientName | undefined => {
   if (payload.length < 3) return { problem: 'malformed' };
   const flags = payload.readUInt8(0);
   const name = payload.subarray(3);
-  const bytes = flags & 0x04 ? wireName(name) : withoutTrailingNuls(name);
-  if (bytes === undefined) return { problem: 'malformed' };
+  // The E flag (RFC 4702, Section 2.1): canonical wire format, else the deprecated ASCII.
+  if (flags & 0x04) return fqdnOptionName(name);
+  const bytes = withoutTrailingNuls(name);
   return bytes.length ? nameText(bytes) : undefined;
 };
-
-// RFC 4702, Section 2.3.1: labels without compression; a name missing the
-// final zero-length label is a partial name. Returns the dotted name's bytes,
-// undefined when the labels are malformed.
-const wireName = (bytes: Buffer): Buffer | undefined => {
-  const labels: Buffer[] = [];
-  let position = 0;
-  while (position < bytes.length) {
-    const length = bytes.readUInt8(position);
-    if (length === 0) {
-      if (position !== bytes.length - 1) return undefined;
-      labels.push(Buffer.alloc(0));
-      break;
-    }
-    if (length > 63 || position + 1 + length > bytes.length) return undefined;
-    labels.push(bytes.subarray(position + 1, position + 1 + length));
-    position += 1 + length;
-  }
-  return Buffer.concat(labels.flatMap((label, k) => (k === 0 ? [label] : [DOT, label])));
-};
-
-const DOT = Buffer.from('.');
 
 const withoutTrailingNuls = (bytes: Buffer): Buffer => {
   let end = bytes.length;

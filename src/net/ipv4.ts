@@ -1,4 +1,5 @@
-// IPv4 addresses as 32-bit unsigned numbers, for range arithmetic.
+// IPv4 addresses as 32-bit unsigned numbers, for range arithmetic, and as
+// the 4 bytes the wire carries.
 
 /**
  * Dotted-quad text as a 32-bit unsigned number, or undefined. Strict like
@@ -26,6 +27,19 @@ export const ipv4Value = (text: string): number | undefined => {
   }
   return parts === 4 ? value : undefined;
 };
+
+/** Dotted-quad text to 4 bytes, or undefined (see ipv4Value). */
+export const parseIpv4 = (text: string): Buffer | undefined => {
+  const value = ipv4Value(text);
+  if (value === undefined) return undefined;
+  const bytes = Buffer.allocUnsafe(4);
+  bytes.writeUInt32BE(value);
+  return bytes;
+};
+
+/** The 4 bytes at `offset` as dotted-quad text; the caller has checked the bounds. */
+export const formatIpv4 = (bytes: Buffer, offset = 0): string =>
+  `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 
 /** An address already known to be valid as a number (NaN for anything else). */
 export const ipv4ToNumber = (address: string): number => ipv4Value(address) ?? NaN;

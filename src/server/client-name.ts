@@ -9,7 +9,8 @@
 // client service over a label it only offered, and passing the bytes on is
 // not possible: PostgreSQL's text (and jsonb, which carries the batch)
 // refuses NUL outright, so one such message failed its whole batch.
-import { clientFqdn, hostName, type Dhcp4Packet, type NameProblem } from '../dhcp4/packet.ts';
+import type { NameProblem } from '../dhcp/client-name.ts';
+import { clientFqdn, hostName, type Dhcp4Packet } from '../dhcp4/packet.ts';
 
 /** A name option that was left out, and why: counted and logged by the caller. */
 export interface IgnoredName {

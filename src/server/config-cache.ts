@@ -4,8 +4,8 @@
 // every reconnect (frontend.ts).
 import type { OptionData } from '../config/dhcp4.ts';
 import type { Db } from '../db/pool.ts';
-import { encodeOptionData, formatIpv4, optionByCode } from '../dhcp4/options.ts';
-import { ipv4ToNumber, parseIpv4Prefix } from '../net/ipv4.ts';
+import { encodeOptionData, optionByCode } from '../dhcp4/options.ts';
+import { formatIpv4, ipv4ToNumber, parseIpv4Prefix } from '../net/ipv4.ts';
 
 /** Options ready to copy into a reply. */
 export interface EncodedOptions {

@@ -4,8 +4,7 @@ import {
   DHCPACK, DHCPNAK, DHCPOFFER, replyFromRequest, parameterRequestList, hostName,
   type Dhcp4Packet,
 } from '../dhcp4/packet.ts';
-import { formatIpv4, parseIpv4 } from '../dhcp4/options.ts';
-import { ipv4ToNumber } from '../net/ipv4.ts';
+import { formatIpv4, ipv4ToNumber, parseIpv4 } from '../net/ipv4.ts';
 import type { Reply4 } from '../engine/lease-engine.ts';
 import { encodeOptions, type CachedSubnet, type EncodedOptions } from './config-cache.ts';
 

@@ -1,12 +1,12 @@
 import t, { type Test } from 'tap';
+import { OptionDataError } from '../../src/dhcp/option-data.ts';
+import type { OptionDef } from '../../src/dhcp/option-table.ts';
 import {
   OPTION_DEFINITIONS,
-  OptionDataError,
   encodeOptionData,
   formatOptionData,
   optionByCode,
   optionByName,
-  type OptionDef,
 } from '../../src/dhcp4/options.ts';
 import { ipv4Value } from '../../src/net/ipv4.ts';
 

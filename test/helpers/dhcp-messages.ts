@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import {
   DHCPDISCOVER, decodePacket, encodePacket, type Dhcp4Packet,
 } from '../../src/dhcp4/packet.ts';
-import { parseIpv4 } from '../../src/dhcp4/options.ts';
+import { parseIpv4 } from '../../src/net/ipv4.ts';
 
 export interface MessageOptions {
   giaddr?: string;

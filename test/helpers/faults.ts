@@ -7,7 +7,7 @@ import { freeUdpPorts, startFrontends, type ProcessGroup } from '../../src/bench
 import { adminQuery, freePort, withDatabaseName } from '../../src/db/admin.ts';
 import { connect } from '../../src/db/pool.ts';
 import { DHCPACK, DHCPDISCOVER, DHCPREQUEST, messageType } from '../../src/dhcp4/packet.ts';
-import { formatIpv4 } from '../../src/dhcp4/options.ts';
+import { formatIpv4 } from '../../src/net/ipv4.ts';
 import { clientMessage, mac, openRelay } from './dhcp-messages.ts';
 import { migrateAndApply, ownCluster, scratchDir, type OwnCluster } from './own-cluster.ts';
 
