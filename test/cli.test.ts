@@ -50,7 +50,7 @@ t.test('migrate status, config apply / show, leases, stats', async (t) => {
 
   const stats = JSON.parse((await dhcpg(url, 'stats', '--json')).stdout);
   t.match(stats[0], { subnet_id: 1, pool: '192.0.2.100 - 192.0.2.199', total: 100, free: 99, reserved: 1 });
-  t.match((await dhcpg(url, 'stats')).stdout, /subnet-id +subnet +pool +total/);
+  t.match((await dhcpg(url, 'stats')).stdout, /subnet-id +subnet +pool +kind +total/);
 });
 
 t.test('an invalid file exits 2 naming each problem; a wrong schema exits 3', async (t) => {

@@ -1,10 +1,14 @@
-// Writes a checked Dhcp4 configuration into the database in one transaction:
-// all of it or nothing. Leases survive a re-apply: subnets are matched by id,
-// pools by range, and only new pools are materialised (one lease4 row per
-// address, in chunks, so a CLI can show progress on a 1M-address pool).
+// Writes a checked configuration, Dhcp4 and Dhcp6 (config/apply6.ts), into
+// the database in one transaction: all of it or nothing. A family the file
+// does not have is left as it is. Leases survive a re-apply: subnets are
+// matched by id, pools by range, and only new DHCPv4 pools are materialised
+// (one lease4 row per address, in chunks, so a CLI can show progress on a
+// 1M-address pool).
 import type { Db, Tx } from '../db/pool.ts';
 import { numberToIpv4 } from '../net/ipv4.ts';
 import type { Config4 } from './dhcp4.ts';
+import type { Config6 } from './dhcp6.ts';
+import { writeDhcp6, type Apply6Summary } from './apply6.ts';
 
 export interface ApplySummary {
   serial: number;
@@ -17,6 +21,8 @@ export interface ApplySummary {
   removedAddresses: number;
   /** Leases still running on addresses the new configuration no longer has. */
   strandedLeases: number;
+  /** When the configuration had Dhcp6. */
+  dhcp6?: Apply6Summary;
   dryRun: boolean;
 }
 
@@ -173,42 +179,33 @@ const writeReservations = async (tx: Tx, config: Config4): Promise<void> => {
   );
 };
 
-export const applyConfig4 = async (db: Db, config: Config4, options: ApplyOptions = {}): Promise<ApplySummary> => {
+export interface Configs {
+  dhcp4?: Config4;
+  dhcp6?: Config6;
+}
+
+export const applyConfig = async (db: Db, configs: Configs, options: ApplyOptions = {}): Promise<ApplySummary> => {
   try {
     return await db.transaction(async (tx) => {
       await tx.query(`set local statement_timeout = 0`);
       // One apply at a time; front-ends are not blocked by it.
       await tx.query(`select pg_advisory_xact_lock(hashtext('dhcpg.config'))`);
-      await writeTopology(tx, config);
-      const newPools = await writePools(tx, config);
-      const addedAddresses = await materialisePools(tx, newPools, options.onProgress);
-      await writeReservations(tx, config);
-      const [removed] = await tx.query<{ count: number }>(
-        `with gone as (
-           delete from dhcpg.lease4
-            where pool_id is null and reservation_id is null
-              and (state = 'free' or expires_at <= now())
-           returning 1)
-         select count(*) as count from gone`,
-      );
-      const [stranded] = await tx.query<{ count: number }>(
-        `select count(*) as count from dhcpg.lease4 where pool_id is null and reservation_id is null`,
-      );
+      const dhcp4 = configs.dhcp4 ? await writeDhcp4(tx, configs.dhcp4, options) : undefined;
+      const dhcp6 = configs.dhcp6 ? await writeDhcp6(tx, configs.dhcp6) : undefined;
       const [server] = await tx.query<{ serial: number }>(
-        `update dhcpg.server set config4 = $1::jsonb, config_serial = config_serial + 1, applied_at = now()
-         returning config_serial as serial`,
-        [JSON.stringify(config.source)],
+        `update dhcpg.server set config_serial = config_serial + 1, applied_at = now() returning config_serial as serial`,
       );
       // Delivered at commit: running front-ends reload within a second.
       await tx.query(`select pg_notify($1, $2)`, [CONFIG_CHANNEL, String(server!.serial)]);
       const summary: ApplySummary = {
         serial: server!.serial,
-        subnets: config.subnets.length,
-        pools: config.subnets.reduce((sum, subnet) => sum + subnet.pools.length, 0),
-        reservations: config.reservations.length,
-        addedAddresses,
-        removedAddresses: removed!.count,
-        strandedLeases: stranded!.count,
+        subnets: configs.dhcp4?.subnets.length ?? 0,
+        pools: configs.dhcp4?.subnets.reduce((sum, subnet) => sum + subnet.pools.length, 0) ?? 0,
+        reservations: configs.dhcp4?.reservations.length ?? 0,
+        addedAddresses: dhcp4?.addedAddresses ?? 0,
+        removedAddresses: dhcp4?.removedAddresses ?? 0,
+        strandedLeases: dhcp4?.strandedLeases ?? 0,
+        dhcp6,
         dryRun: options.dryRun ?? false,
       };
       if (options.dryRun) throw new DryRunDone(summary);
@@ -218,6 +215,29 @@ export const applyConfig4 = async (db: Db, config: Config4, options: ApplyOption
     if (error instanceof DryRunDone) return error.summary;
     throw error;
   }
+};
+
+export const applyConfig4 = (db: Db, config: Config4, options: ApplyOptions = {}): Promise<ApplySummary> =>
+  applyConfig(db, { dhcp4: config }, options);
+
+const writeDhcp4 = async (tx: Tx, config: Config4, options: ApplyOptions) => {
+  await writeTopology(tx, config);
+  const newPools = await writePools(tx, config);
+  const addedAddresses = await materialisePools(tx, newPools, options.onProgress);
+  await writeReservations(tx, config);
+  const [removed] = await tx.query<{ count: number }>(
+    `with gone as (
+       delete from dhcpg.lease4
+        where pool_id is null and reservation_id is null
+          and (state = 'free' or expires_at <= now())
+       returning 1)
+     select count(*) as count from gone`,
+  );
+  const [stranded] = await tx.query<{ count: number }>(
+    `select count(*) as count from dhcpg.lease4 where pool_id is null and reservation_id is null`,
+  );
+  await tx.query(`update dhcpg.server set config4 = $1::jsonb`, [JSON.stringify(config.source)]);
+  return { addedAddresses, removedAddresses: removed!.count, strandedLeases: stranded!.count };
 };
 
 /** The Dhcp4 object as last applied, or undefined when none was. */

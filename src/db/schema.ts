@@ -63,6 +63,10 @@ export const SQL_FILES = [
   'release_decline4.sql',
   'write_grants4.sql',
   'handle4.sql',
+  'pool6.sql',
+  'select_subnet6.sql',
+  'claim6.sql',
+  'handle6.sql',
   'contract.sql',
   'views.sql',
 ];

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { adminQuery, withDatabaseName } from '../../src/db/admin.ts';
-import { migrate } from '../../src/db/schema.ts';
+import { knownMigrations, migrate } from '../../src/db/schema.ts';
 import { testDatabase } from '../helpers/db.ts';
 import { checkoutRelease } from '../helpers/releases.ts';
 import { dumpSchema } from '../helpers/schema-dump.ts';
@@ -40,7 +40,7 @@ t.test('a database of dhcpg 0.1.0 migrates to the schema of a fresh one, data ke
   t.ok(before[0]!.subnets > 0 && before[0]!.leases > 0, 'the release applied its configuration');
 
   const report = await migrate(url, 'up');
-  t.same(report.migrations, ['005_frontend_registry'], 'only what 0.1.0 did not have');
+  t.same(report.migrations, knownMigrations().slice(4), 'only what 0.1.0 did not have (it had 001-004)');
   const { url: fresh } = await testDatabase(t);
   t.equal(await dumpSchema(url), await dumpSchema(fresh), 'the upgraded schema is the fresh one');
   t.same(await adminQuery(url,
