@@ -231,15 +231,16 @@ export class KeaReader extends ConfigReader {
   }
 
   /**
-   * Walks shared-networks: each needs a unique name; its settings inherit
-   * from `global`, and `subnet` is called for each entry of its `subnetKey`
-   * list with the network's settings. Returns the networks in order.
+   * Walks shared-networks: each needs a unique name; `inherit` reads its
+   * settings, and `subnet` is called for each entry of its `subnetKey` list
+   * with them. Returns the networks in order.
    */
-  sharedNetworks<S extends SettingsSpec>(
-    root: JsonObject, rootPath: string, subnetKey: string, keys: readonly string[], spec: S, global: Settings<S>,
-    subnet: (value: unknown, path: string, settings: Settings<S>, network: string) => void,
-  ): { name: string; path: string; entry: JsonObject }[] {
-    const networks: { name: string; path: string; entry: JsonObject }[] = [];
+  sharedNetworks<T>(
+    root: JsonObject, rootPath: string, subnetKey: string, keys: readonly string[],
+    inherit: (entry: JsonObject, path: string, name: string) => T,
+    subnet: (value: unknown, path: string, settings: T, network: string) => void,
+  ): { name: string; path: string }[] {
+    const networks: { name: string; path: string }[] = [];
     this.array(root, 'shared-networks', rootPath).forEach((value, index) => {
       const path = `${rootPath}.shared-networks[${index}]`;
       const entry = this.object(value, path, keys);
@@ -250,8 +251,8 @@ export class KeaReader extends ConfigReader {
         return;
       }
       if (networks.some((network) => network.name === name)) this.problem(`${path}.name`, `"${name}" is used twice`);
-      networks.push({ name, path, entry });
-      const settings = this.inherited(entry, path, global, spec, keys);
+      networks.push({ name, path });
+      const settings = inherit(entry, path, name);
       this.array(entry, subnetKey, path).forEach((subnetValue, subnetIndex) =>
         subnet(subnetValue, `${path}.${subnetKey}[${subnetIndex}]`, settings, name));
     });

@@ -227,7 +227,8 @@ export const readDhcp4 = (value: unknown, options: { allowUnsupported?: boolean 
     const subnet = reader.subnet(value, `Dhcp4.subnet4[${index}]`, global, undefined, reservations);
     if (subnet) subnets.push(subnet);
   });
-  const sharedNetworks = reader.sharedNetworks(root, 'Dhcp4', 'subnet4', SHARED_NETWORK_KEYS, INHERITED, global,
+  const sharedNetworks = reader.sharedNetworks(root, 'Dhcp4', 'subnet4', SHARED_NETWORK_KEYS,
+    (entry, path) => reader.inherited(entry, path, global, INHERITED, SHARED_NETWORK_KEYS),
     (value, path, settings, name) => {
       const subnet = reader.subnet(value, path, settings, name, reservations);
       if (subnet) subnets.push(subnet);

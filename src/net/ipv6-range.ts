@@ -57,8 +57,8 @@ export const parseIpv6Prefix = (text: string): Ipv6Prefix | undefined => {
 export const ipv6PrefixText = (prefix: { first: bigint; length: number }): string =>
   `${ipv6FromValue(prefix.first)}/${prefix.length}`;
 
-/** A Kea pool, "first - last" (first <= last), or a prefix; undefined when malformed. */
-export const parseIpv6Pool = (text: string): Ipv6Range | Ipv6Prefix | undefined => {
+/** A Kea pool: "first - last" (first <= last), or a prefix (with its length); undefined when malformed. */
+export const parseIpv6Pool = (text: string): (Ipv6Range & Partial<Ipv6Prefix>) | undefined => {
   const range = /^\s*([0-9a-fA-F:.]+)\s*-\s*([0-9a-fA-F:.]+)\s*$/.exec(text);
   if (!range) return parseIpv6Prefix(text);
   const first = ipv6Value(range[1]!);
