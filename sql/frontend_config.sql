@@ -1,6 +1,6 @@
 -- What a front-end caches between configuration changes: the serial it
--- corresponds to, each subnet's effective options and timers, and its pools'
--- options. A front-end may read nothing else, so this is its only view of
+-- corresponds to, the server DUID, each subnet's effective options and
+-- timers, and its pools' options. A front-end may read nothing else, so this is its only view of
 -- the configuration tables.
 create or replace function dhcpg.frontend_config()
 returns jsonb
@@ -32,6 +32,14 @@ as $$
                    where p.subnet_id = s.id
                      and p.option_data <> '[]'), '[]'))
              order by s.id)
-        from dhcpg.subnet4 s), '[]'))
+        from dhcpg.subnet4 s), '[]'),
+    'subnets6', coalesce((
+      select jsonb_agg(jsonb_build_object(
+               'id', s.id,
+               'prefix', s.prefix,
+               'interface', s.interface,
+               'optionData', s.option_data)
+             order by s.id)
+        from dhcpg.subnet6 s), '[]'))
   from dhcpg.server sv
 $$;

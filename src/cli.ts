@@ -58,6 +58,8 @@ program
   .option('--interface <name...>', 'a directly attached LAN to serve, by interface name; repeat for several (relayed traffic needs none)')
   .option('--port <n>', 'UDP port (clients are answered on port + 1 unless it is 67)', '67')
   .option('--address <ip>', 'address to bind', '0.0.0.0')
+  .option('--port6 <n>', 'DHCPv6 UDP port, served when the configuration has Dhcp6 (clients on a LAN are answered on port - 1)', '547')
+  .option('--address6 <ip>', 'address to bind for DHCPv6 relays', '::')
   .option('--http <addr:port>', 'serve /metrics, /healthz and /readyz here')
   .option('--db-connections <n>', 'database connections for lease calls (default 1; one more flushes the WAL)')
   .option('--batch-wait <ms>', 'under load, how long a free lease connection waits to gather more messages (default 1; 0: never)')

@@ -1,4 +1,4 @@
-// dhcpg serve [--config FILE] [--interface IF]... [--port N] [--address A] [--http ADDR:PORT] [--db-connections N] [--batch-wait MS] [--db-timeout MS]
+// dhcpg serve [--config FILE] [--interface IF]... [--port N] [--address A] [--port6 N] [--address6 A] [--http ADDR:PORT] [--db-connections N] [--batch-wait MS] [--db-timeout MS]
 import { openDatabase } from './database.ts';
 import { applyConfigFile, describeSummary } from './config.ts';
 import { startFrontend } from '../server/frontend.ts';
@@ -9,6 +9,8 @@ export interface ServeOptions {
   interface?: string[];
   port: string;
   address?: string;
+  port6: string;
+  address6?: string;
   http?: string;
   dbConnections?: string;
   batchWait?: string;
@@ -70,6 +72,8 @@ export const serveCommand = async (options: ServeOptions): Promise<void> => {
     url: open.location.url,
     port: Number(options.port),
     address: options.address,
+    port6: Number(options.port6),
+    address6: options.address6,
     interfaces: options.interface,
     http: options.http ? parseHttp(options.http) : undefined,
     dbConnections,

@@ -4,13 +4,13 @@
 // never-used offsets (sql/pool6.sql). Nothing is materialised: a pool of
 // 2^64 addresses costs one row.
 import type { Tx } from '../db/pool.ts';
-import { ipv6Bytes } from '../net/ipv6.ts';
+import { ipv6FromValue, ipv6Value } from '../net/ipv6-range.ts';
 import type { Config6 } from './dhcp6.ts';
 
 const hex = (value: Buffer | undefined): string | null => value?.toString('hex') ?? null;
 
-/** An IPv6 address's 128-bit number, as decimal text for numeric. */
-const addressNumber = (address: string): string => BigInt(`0x${ipv6Bytes(address).toString('hex')}`).toString();
+/** An IPv6 address's 128-bit number (the reader checked every address). */
+const addressNumber = (address: string): bigint => ipv6Value(address)!;
 
 export interface Apply6Summary {
   subnets: number;
@@ -62,15 +62,16 @@ export const writeDhcp6 = async (tx: Tx, config: Config6): Promise<Apply6Summary
   const pools = config.subnets.flatMap((subnet) => [
     ...subnet.pools.map((pool) => ({
       subnet_id: subnet.id, kind: 'na', prefix: null, first: pool.first, last: pool.last, delegated_length: 128,
-      first_number: addressNumber(pool.first), size: pool.size.toString(), option_data: pool.optionData,
+      first_number: addressNumber(pool.first).toString(), size: pool.size.toString(), option_data: pool.optionData,
     })),
     ...subnet.pdPools.map((pool) => {
       const [network] = pool.prefix.split('/') as [string];
-      const last = BigInt(addressNumber(network)) + (pool.count - 1n) * 2n ** BigInt(128 - pool.delegatedLength);
+      const first = addressNumber(network);
       return {
         subnet_id: subnet.id, kind: 'pd', prefix: pool.prefix, first: network,
-        last: last.toString(16).padStart(32, '0').replace(/(.{4})(?!$)/g, '$1:'),
-        delegated_length: pool.delegatedLength, first_number: addressNumber(network), size: pool.count.toString(),
+        // The last delegated prefix's first address.
+        last: ipv6FromValue(first + (pool.count - 1n) * 2n ** BigInt(128 - pool.delegatedLength)),
+        delegated_length: pool.delegatedLength, first_number: first.toString(), size: pool.count.toString(),
         option_data: pool.optionData,
       };
     }),

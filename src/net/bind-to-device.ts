@@ -14,6 +14,8 @@ import { platform } from 'node:os';
 const SOL_SOCKET = 1;
 /** Linux 5.0 and later. */
 const SO_BINDTOIFINDEX = 62;
+const IPPROTO_IPV6 = 41;
+const IPV6_MULTICAST_ALL = 29;
 
 interface Sockopt {
   setsockopt(socket: dgram.Socket, level: number, name: number, value: number): void;
@@ -45,19 +47,31 @@ const readOr = (path: string): string => {
   }
 };
 
-/** Binds a bound (so opened) socket to the interface. */
-export const bindToDevice = (socket: dgram.Socket, name: string): void => {
+/** One integer option on a bound (so opened) socket. */
+const setOption = (socket: dgram.Socket, level: number, name: number, value: number, what: string): void => {
   const module = loadSockopt();
-  const index = interfaceIndex(name);
   // sockopt finds the descriptor through dgram's _handle, which Node reports
   // as deprecated at every start; the descriptor has no other way out.
   const quiet = process.noDeprecation;
   process.noDeprecation = true;
   try {
-    module.setsockopt(socket, SOL_SOCKET, SO_BINDTOIFINDEX, index);
+    module.setsockopt(socket, level, name, value);
   } catch (error) {
-    throw new Error(`could not bind the DHCP socket to ${name}: ${(error as Error).message}`);
+    throw new Error(`could not ${what}: ${(error as Error).message}`);
   } finally {
     process.noDeprecation = quiet;
   }
 };
+
+/** Binds a bound (so opened) socket to the interface. */
+export const bindToDevice = (socket: dgram.Socket, name: string): void =>
+  setOption(socket, SOL_SOCKET, SO_BINDTOIFINDEX, interfaceIndex(name), `bind the DHCP socket to ${name}`);
+
+/**
+ * Linux hands a multicast datagram to every socket on its port that joined
+ * no group, whoever joined it (IPV6_MULTICAST_ALL, on by default): the
+ * DHCPv6 relays' socket would get a copy of every client's multicast that a
+ * LAN's socket answers. Off, it gets only the groups it joined: none.
+ */
+export const onlyJoinedMulticast = (socket: dgram.Socket): void =>
+  setOption(socket, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0, 'limit the DHCPv6 socket to its own multicast groups');

@@ -4,22 +4,24 @@
 // which heartbeats check even when no message comes. Holds no lease state of
 // its own, so any number of these run against one database.
 import type { Server } from 'node:http';
-import type dgram from 'node:dgram';
 import { databaseErrorKind } from '../db/errors.ts';
 import { checkWritable, within } from '../db/health.ts';
 import { connect } from '../db/pool.ts';
 import { SchemaMismatch } from '../db/schema.ts';
 import { leaseEngine4 } from '../engine/lease-engine.ts';
+import { leaseEngine6 } from '../engine/lease-engine6.ts';
 import { walFlusher } from '../engine/wal-flush.ts';
 import { log } from '../log.ts';
 import { loadFrontendConfig, type FrontendConfig } from './config-cache.ts';
-import { createHandler, type Received } from './handler.ts';
+import { datagramLoop, type Family } from './datagrams.ts';
+import { createHandler } from './handler.ts';
+import { clientKey6, createHandler6 } from './handler6.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { startHttp } from './http.ts';
 import { listenForConfig, type ConfigListener } from './listener.ts';
-import { createMetrics, perPacketMetrics } from './metrics.ts';
+import { createMetrics } from './metrics.ts';
 import { registration, REGISTRATION_PERIOD_MS } from './registration.ts';
-import { localAddresses, openSocket, type ListeningSocket } from './udp.ts';
+import { localAddresses, openSocket, openSocket6, type ListeningSocket } from './udp.ts';
 
 export interface FrontendOptions {
   /** Connection string; undefined lets pg read libpq's PG* variables. */
@@ -30,6 +32,10 @@ export interface FrontendOptions {
   address?: string;
   /** The directly attached LANs served, by interface name (see udp.ts). */
   interfaces?: string[];
+  /** UDP port for DHCPv6 (547, or another for tests), served once the configuration has Dhcp6 subnets. Directly attached clients are answered on port6 - 1. */
+  port6?: number;
+  /** Address to bind for DHCPv6 relays (default ::). */
+  address6?: string;
   /** HTTP endpoint for /metrics, /healthz, /readyz. */
   http?: { host: string; port: number };
   /** Database connections of this front-end (default DEFAULT_DB_CONNECTIONS). */
@@ -45,6 +51,8 @@ export interface FrontendOptions {
 export interface Frontend {
   /** Bound UDP ports (useful when the port asked for was 0). */
   udpPorts: number[];
+  /** The DHCPv6 sockets' ports, once they are open (the configuration has Dhcp6 subnets). */
+  udpPorts6(): number[];
   httpPort?: number;
   metrics: ReturnType<typeof createMetrics>;
   close(): Promise<void>;
@@ -97,37 +105,6 @@ const STATEMENT_TIMEOUT_MS = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Messages of one client (same chaddr field) are handled one after another, in
- * the order they arrived; different clients still run concurrently. Handled
- * concurrently, dhclient's DISCOVER sent right behind its DECLINE was answered
- * from the state before the DECLINE: it was offered the address it had just
- * declined, got NAKs for it, and ignored them for 10 seconds.
- *
- * begin(key) is undefined when the client has nothing in progress (the usual
- * case, which then costs no promise), else a promise that settles at its turn;
- * end(key) hands the turn to the client's next message.
- */
-const clientTurns = () => {
-  // Per client with a message in progress: the messages waiting behind it.
-  const waiting = new Map<string, (() => void)[]>();
-  return {
-    begin: (key: string): Promise<void> | undefined => {
-      const queue = waiting.get(key);
-      if (!queue) {
-        waiting.set(key, []);
-        return undefined;
-      }
-      return new Promise<void>((resolve) => queue.push(resolve));
-    },
-    end: (key: string): void => {
-      const next = waiting.get(key)?.shift();
-      if (next) next();
-      else waiting.delete(key);
-    },
-  };
-};
-
 export const startFrontend = async (options: FrontendOptions): Promise<Frontend> => {
   const metrics = createMetrics();
   const connections = options.dbConnections ?? DEFAULT_DB_CONNECTIONS;
@@ -146,14 +123,38 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     metrics.failovers.inc();
     log.warn({ host: new URL(url).host }, 'lease connections moved to another PostgreSQL host');
   });
-  const engine = leaseEngine4(db, {
+  const engineOptions = {
     concurrency: connections,
     batchWait: options.batchWait ?? DEFAULT_BATCH_WAIT_MS,
-    onBatch: (size) => metrics.batchSize.observe(size),
+    onBatch: (size: number) => metrics.batchSize.observe(size),
     flusher: walFlusher(flushDb),
-  });
+  };
+  const engine = leaseEngine4(db, engineOptions);
+  const engine6 = leaseEngine6(db, engineOptions);
 
   const registry = registration(db);
+  // DHCPv6 sockets, opened once the configuration first has Dhcp6 subnets.
+  const sockets6: ListeningSocket[] = [];
+  let opening6: Promise<void> | undefined;
+  const startDhcp6 = (): Promise<void> => (opening6 ??= (async () => {
+    const port6 = options.port6 ?? 547;
+    const dhcp6: Family = {
+      family: '6',
+      handle: createHandler6({ engine: engine6, config: () => config!, clientPort: port6 === 547 ? 546 : port6 - 1, ready }),
+      clientKey: clientKey6,
+    };
+    const relays6 = await openSocket6({ port: port6, address: options.address6 ?? '::', besideLans: (options.interfaces ?? []).length > 0 });
+    sockets6.push(relays6);
+    for (const name of options.interfaces ?? []) {
+      sockets6.push(await openSocket6({ port: relays6.socket.address().port, address: '::', interface: name }));
+    }
+    for (const listening of sockets6) loop.attach(listening, dhcp6);
+    log.info({ udp6: sockets6.map((s) => `${s.interface?.name ?? options.address6 ?? '::'}:${s.socket.address().port}`) }, 'serving DHCPv6');
+  })().catch((error: Error) => {
+    for (const { socket } of sockets6.splice(0)) socket.close();
+    opening6 = undefined;
+    log.error({ err: error.message }, 'DHCPv6 sockets could not be opened');
+  }));
   let config: FrontendConfig | undefined;
   let databaseUp = false;
   let closing = false;
@@ -164,7 +165,8 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   const reload = async () => {
     config = await loadFrontendConfig(db);
     metrics.configSerial.set(config.serial);
-    log.info({ serial: config.serial, subnets: config.subnets.size }, 'configuration loaded');
+    log.info({ serial: config.serial, subnets: config.subnets.size, subnets6: config.subnets6.size }, 'configuration loaded');
+    if (config.subnets6.size > 0) await startDhcp6();
   };
 
   // NOTIFY arrives on a connection of its own, to the host the pool uses.
@@ -275,21 +277,28 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
 
 
   const local = { addresses: localAddresses(), at: Date.now() };
-  const handle = createHandler({
-    engine,
-    config: () => config!,
-    localAddresses: () => {
-      if (Date.now() - local.at > 10_000) Object.assign(local, { addresses: localAddresses(), at: Date.now() });
-      return local.addresses;
-    },
-    clientPort: options.port === 67 ? 68 : options.port + 1,
-    ready,
-  });
+  const dhcp4: Family = {
+    family: '4',
+    handle: createHandler({
+      engine,
+      config: () => config!,
+      localAddresses: () => {
+        if (Date.now() - local.at > 10_000) Object.assign(local, { addresses: localAddresses(), at: Date.now() });
+        return local.addresses;
+      },
+      clientPort: options.port === 67 ? 68 : options.port + 1,
+      ready,
+    }),
+    clientKey: (data) => data.toString('hex', 28, 44),
+    /**
+     * With LANs served, a datagram straight from a client (no giaddr) reaches
+     * the relays' socket too when it is a broadcast, and its LAN's socket
+     * answers it; from any other LAN it is not dhcpg's to answer.
+     */
+    notForSocket: (listening, data) => listening === relays && sockets.length > 1 && data.length >= 28 && data.readUInt32BE(24) === 0,
+  };
 
-  const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-  let inFlight = 0;
-  const turns = clientTurns();
-  const counters = perPacketMetrics(metrics);
+  const loop = datagramLoop({ metrics, maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, onDatabaseError: databaseFailed });
   // The relays' socket first: a port of 0 (tests) picks the port every LAN's socket then takes too.
   const relays = await openSocket({ port: options.port, address: options.address ?? '0.0.0.0' });
   const sockets: ListeningSocket[] = [relays];
@@ -301,75 +310,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     for (const { socket } of sockets) socket.close();
     throw error;
   }
-  /**
-   * With LANs served, a datagram straight from a client (no giaddr) reaches
-   * the relays' socket too when it is a broadcast, and its LAN's socket
-   * answers it; from any other LAN it is not dhcpg's to answer.
-   */
-  const notForThisSocket = (listening: ListeningSocket, data: Buffer) =>
-    listening === relays && sockets.length > 1 && data.length >= 28 && data.readUInt32BE(24) === 0;
-
-  const onDatagram = async (listening: ListeningSocket, data: Buffer, rinfo: dgram.RemoteInfo) => {
-    if (notForThisSocket(listening, data)) return;
-    if (inFlight >= maxInFlight) {
-      counters.drops('overload').inc();
-      return;
-    }
-    inFlight++;
-    const client = data.toString('hex', 28, 44);
-    const turn = turns.begin(client);
-    if (turn) await turn;
-    const started = performance.now();
-    try {
-      const rx: Received = { data, from: { address: rinfo.address, port: rinfo.port }, interface: listening.interface };
-      const outcome = await handle(rx);
-      counters.received(outcome.type).inc();
-      if (outcome.decision) counters.dbLatency(outcome.type).observe((performance.now() - started) / 1000);
-      if (outcome.drop) {
-        counters.drops(outcome.drop).inc();
-        if (log.isLevelEnabled('debug')) {
-          log.debug({ from: rinfo.address, type: outcome.type, reason: outcome.drop, detail: outcome.detail }, 'dropped');
-        }
-      }
-      if (outcome.databaseError !== undefined) databaseFailed(outcome.databaseError);
-      if (outcome.ignoredNames) {
-        for (const { option, problem } of outcome.ignoredNames) {
-          metrics.namesIgnored.inc({ option, problem });
-          if (log.isLevelEnabled('debug')) log.debug({ from: rinfo.address, type: outcome.type, option, problem }, 'client name ignored');
-        }
-      }
-      if (outcome.reply) {
-        const { data: bytes, to, type } = outcome.reply;
-        listening.socket.send(bytes, to.port, to.address, (error) => {
-          if (error) {
-            counters.drops('send-failed').inc();
-            log.warn({ to, err: error.message }, 'reply not sent');
-          }
-        });
-        counters.sent(type).inc();
-        const decision = outcome.decision!;
-        if (type === 'ack' && decision.address) {
-          metrics.grants.inc();
-          if (log.isLevelEnabled('info')) {
-            log.info({ address: decision.address, subnet: decision.subnet_id, chaddr: data.toString('hex', 28, 34), reason: decision.reason }, 'lease granted');
-          }
-        } else if (log.isLevelEnabled('debug')) {
-          log.debug({ type, address: decision.address, reason: decision.reason }, 'replied');
-        }
-      }
-    } catch (error) {
-      // The handler does not throw; this is a last guard for the process.
-      counters.drops('internal-error').inc();
-      log.error({ err: (error as Error).stack }, 'packet handling failed');
-    } finally {
-      turns.end(client);
-      inFlight--;
-    }
-  };
-  for (const listening of sockets) {
-    listening.socket.on('message', (data, rinfo) => void onDatagram(listening, data, rinfo));
-    listening.socket.on('error', (error) => log.error({ err: error.message }, 'socket error'));
-  }
+  for (const listening of sockets) loop.attach(listening, dhcp4);
 
   let http: Server | undefined;
   if (options.http) http = await startHttp(options.http, { metrics, ready, live: () => !closing });
@@ -377,14 +318,16 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
 
   return {
     udpPorts: sockets.map((s) => s.socket.address().port),
+    udpPorts6: () => sockets6.map((s) => s.socket.address().port),
     httpPort: http ? (http.address() as { port: number }).port : undefined,
     metrics,
     close: async () => {
       closing = true;
       setReady();
-      for (const { socket } of sockets) socket.close();
+      await opening6;
+      for (const { socket } of [...sockets, ...sockets6]) socket.close();
       // Let messages already being answered finish.
-      for (let i = 0; i < 50 && inFlight > 0; i++) await sleep(20);
+      for (let i = 0; i < 50 && loop.inFlight() > 0; i++) await sleep(20);
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
       await listenerStarting;
       await listener?.close();

@@ -29,8 +29,10 @@ export interface Outcome {
   drop?: string;
   /** Detail for the log. */
   detail?: string;
-  /** The engine's decision, when it was asked. */
-  decision?: Reply4;
+  /** The lease engine was asked (its round trip is measured). */
+  asked?: boolean;
+  /** Leases the reply grants, for the grants counter and the log. */
+  granted?: { address: string; subnet: number | null; reason: string }[];
   /** Name options left out of the message (see client-name.ts). */
   ignoredNames?: IgnoredName[];
   /**
@@ -143,7 +145,7 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
   }
 
   if (decision.action === 'drop' || decision.action === 'done') {
-    return { type, decision, drop: decision.action === 'drop' ? decision.reason : undefined, ignoredNames };
+    return { type, asked: true, drop: decision.action === 'drop' ? decision.reason : undefined, ignoredNames };
   }
   const config = context.config();
   const subnet = decision.subnet_id === null ? undefined : config.subnets.get(decision.subnet_id);
@@ -165,7 +167,9 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
   const replyType = MESSAGE_NAMES[reply.options.get(53)![0]!]!;
   return {
     type,
-    decision,
+    asked: true,
+    granted: replyType === 'ack' && decision.address ? [{ address: decision.address, subnet: decision.subnet_id, reason: decision.reason }] : undefined,
+    detail: decision.reason,
     ignoredNames,
     reply: {
       data: encodePacket(reply, { maxSize: maxMessageSize(request) }),

@@ -1,6 +1,7 @@
 // Prometheus metrics of one front-end (DESIGN section 8).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DROP_REASONS } from '../dhcp4/packet.ts';
+import { DROP_REASONS_6 } from '../dhcp6/packet.ts';
 import type { DatabaseErrorKind } from '../db/errors.ts';
 
 /** Every kind of database error that costs readiness ('rejected' costs one message alone: a drop). */
@@ -11,10 +12,10 @@ export const createMetrics = () => {
   collectDefaultMetrics({ register: registry, prefix: 'dhcpg_' });
   const metrics = {
     registry,
-    received: new Counter({ name: 'dhcpg_packets_received_total', help: 'DHCP packets received, by message type', labelNames: ['type'], registers: [registry] }),
-    sent: new Counter({ name: 'dhcpg_packets_sent_total', help: 'DHCP packets sent, by message type', labelNames: ['type'], registers: [registry] }),
-    drops: new Counter({ name: 'dhcpg_drops_total', help: 'Packets answered with nothing, by reason', labelNames: ['reason'], registers: [registry] }),
-    grants: new Counter({ name: 'dhcpg_leases_granted_total', help: 'DHCPACKs that granted a lease', registers: [registry] }),
+    received: new Counter({ name: 'dhcpg_packets_received_total', help: 'DHCP packets received, by family (4, 6) and message type', labelNames: ['family', 'type'], registers: [registry] }),
+    sent: new Counter({ name: 'dhcpg_packets_sent_total', help: 'DHCP packets sent, by family (4, 6) and message type', labelNames: ['family', 'type'], registers: [registry] }),
+    drops: new Counter({ name: 'dhcpg_drops_total', help: 'Packets answered with nothing, by family (4, 6) and reason', labelNames: ['family', 'reason'], registers: [registry] }),
+    grants: new Counter({ name: 'dhcpg_leases_granted_total', help: 'Leases granted: DHCPACKs, and addresses and prefixes in DHCPv6 REPLYs', labelNames: ['family'], registers: [registry] }),
     dbLatency: new Histogram({
       name: 'dhcpg_database_seconds', help: 'Time from a message reaching the lease engine to its answer (one round trip, shared by a batch)', labelNames: ['call'],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers: [registry],
@@ -38,7 +39,8 @@ export const createMetrics = () => {
     configSerial: new Gauge({ name: 'dhcpg_config_serial', help: 'Serial of the configuration in memory', registers: [registry] }),
   };
   // Every decode drop reason shows up at 0, so an alert can watch it from the start.
-  for (const reason of DROP_REASONS) metrics.drops.inc({ reason }, 0);
+  for (const reason of DROP_REASONS) metrics.drops.inc({ family: '4', reason }, 0);
+  for (const reason of DROP_REASONS_6) metrics.drops.inc({ family: '6', reason }, 0);
   for (const kind of READINESS_ERROR_KINDS) metrics.databaseErrors.inc({ kind }, 0);
   return metrics;
 };
@@ -50,7 +52,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
  * labels as an object costs a hash of it at every call, several times per
  * packet.
  */
-export const perPacketMetrics = (metrics: Metrics) => {
+export const perPacketMetrics = (metrics: Metrics, family: '4' | '6') => {
   const cached = <Child>(child: (value: string) => Child): ((value: string) => Child) => {
     const children = new Map<string, Child>();
     return (value) => {
@@ -60,9 +62,10 @@ export const perPacketMetrics = (metrics: Metrics) => {
     };
   };
   return {
-    received: cached((type) => metrics.received.labels(type)),
-    sent: cached((type) => metrics.sent.labels(type)),
-    drops: cached((reason) => metrics.drops.labels(reason)),
+    received: cached((type) => metrics.received.labels(family, type)),
+    sent: cached((type) => metrics.sent.labels(family, type)),
+    drops: cached((reason) => metrics.drops.labels(family, reason)),
     dbLatency: cached((call) => metrics.dbLatency.labels(call)),
+    grants: metrics.grants.labels(family),
   };
 };

@@ -8,7 +8,8 @@ import dgram from 'node:dgram';
 import { lookup, type LookupOneOptions } from 'node:dns';
 import { networkInterfaces } from 'node:os';
 import { ipv4Value } from '../net/ipv4.ts';
-import { bindToDevice } from '../net/bind-to-device.ts';
+import { bindToDevice, onlyJoinedMulticast } from '../net/bind-to-device.ts';
+import { isIPv6 } from 'node:net';
 
 export interface ListeningSocket {
   socket: dgram.Socket;
@@ -40,6 +41,7 @@ const literalLookup = (
   callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void => {
   if (ipv4Value(hostname) !== undefined) callback(null, hostname, 4);
+  else if (isIPv6(hostname.split('%')[0]!)) callback(null, hostname, 6);
   else lookup(hostname, options, callback);
 };
 
@@ -98,4 +100,53 @@ export const cachedSourceAddressTowards = (ttlMs = 10_000, maxEntries = 1024): (
     cache.set(to, { at: Date.now(), address });
     return address;
   };
+};
+
+/** RFC 8415, Section 7.1: the group every DHCPv6 server and relay on a link listens to. */
+export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = 'ff02::1:2';
+
+/**
+ * A DHCPv6 socket for relays (bound to address, for unicast from relays
+ * anywhere), or, given an interface, for that LAN: bound to it, in its
+ * ff02::1:2 group, and answering its clients at their link-local addresses
+ * through it.
+ */
+export const openSocket6 = async (options: {
+  port: number;
+  address: string;
+  interface?: string;
+  /** A relays' socket beside LANs' sockets: it must not get their clients' multicasts too. */
+  besideLans?: boolean;
+}): Promise<ListeningSocket> => {
+  const name = options.interface;
+  const lan = name === undefined ? undefined : { name, address: interfaceAddress6(name) };
+  const socket = dgram.createSocket({ type: 'udp6', ipv6Only: true, reuseAddr: true, recvBufferSize: RECEIVE_BUFFER_BYTES, lookup: literalLookup });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ port: options.port, address: lan ? '::' : options.address }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  try {
+    if (lan) {
+      bindToDevice(socket, lan.name);
+      socket.addMembership(ALL_DHCP_RELAY_AGENTS_AND_SERVERS, `::%${lan.name}`);
+    } else if (options.besideLans) {
+      onlyJoinedMulticast(socket);
+    }
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+  return { socket, interface: lan };
+};
+
+/** The interface's link-local address: the one its clients are answered from. */
+const interfaceAddress6 = (name: string): string => {
+  const addresses = networkInterfaces()[name];
+  if (!addresses) throw new Error(`there is no network interface named ${name} (or it is down)`);
+  const address = addresses.find((a) => a.family === 'IPv6' && a.address.startsWith('fe80:'))?.address;
+  if (!address) throw new Error(`interface ${name} has no IPv6 link-local address`);
+  return address;
 };

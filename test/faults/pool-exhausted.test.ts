@@ -26,7 +26,7 @@ t.test('pool exhausted under load, then freed by releases', { timeout: 120_000 }
     t.equal((await http(k, '/readyz')).status, 200, `front-end ${k} ready with its pool exhausted`);
   }
   const drops = await Promise.all([0, 1].map(async (k) =>
-    Number(/dhcpg_drops_total\{reason="pool-exhausted"\} (\d+)/.exec(await (await http(k, '/metrics')).text())?.[1] ?? 0)));
+    Number(/dhcpg_drops_total\{family="4",reason="pool-exhausted"\} (\d+)/.exec(await (await http(k, '/metrics')).text())?.[1] ?? 0)));
   t.ok(drops[0]! + drops[1]! >= 340, `DISCOVERs the pool could not answer dropped and counted (${drops.join(' + ')})`);
 
   const relay = await openRelay(RELAY);

@@ -85,7 +85,7 @@ export interface LeaseRow {
   expires_at: Date;
 }
 
-/** The value of one sample in Prometheus text (e.g. 'dhcpg_packets_sent_total{type="nak"}'), 0 when absent. */
+/** The value of one sample in Prometheus text (e.g. 'dhcpg_packets_sent_total{family="4",type="nak"}'), 0 when absent. */
 export const metricValue = (metrics: string, series: string): number => {
   const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? 0 : Number(line.slice(series.length + 1));

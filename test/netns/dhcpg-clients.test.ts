@@ -220,7 +220,7 @@ t.test('dhcpg serving real clients', { skip: noNetns || noClient }, async (t) =>
 
     t.test('a client carried to the other LAN is NAKed and gets a fresh address', { skip: noneOf(['dhclient', 'dhcpcd'], 'udhcpc does no INIT-REBOOT') }, async (t) => {
       const kinds = installed.filter((kind) => kind !== 'udhcpc');
-      const naksBefore = metricValue(await frontend.metrics(), 'dhcpg_packets_sent_total{type="nak"}');
+      const naksBefore = metricValue(await frontend.metrics(), 'dhcpg_packets_sent_total{family="4",type="nak"}');
       await Promise.all(kinds.map(async (kind) => {
         const { client, lease } = await obtainOn(relayed.lan, kind);
         t.ok(inRelayedPool(lease.address), `${kind} first holds ${lease.address} behind the relay`);
@@ -235,8 +235,8 @@ t.test('dhcpg serving real clients', { skip: noNetns || noClient }, async (t) =>
           `${kind}: the front-end logged a NAK for ${lease.address}`,
         );
       }));
-      const naks = metricValue(await frontend.metrics(), 'dhcpg_packets_sent_total{type="nak"}');
-      t.ok(naks >= naksBefore + kinds.length, `dhcpg_packets_sent_total{type="nak"} went from ${naksBefore} to ${naks}`);
+      const naks = metricValue(await frontend.metrics(), 'dhcpg_packets_sent_total{family="4",type="nak"}');
+      t.ok(naks >= naksBefore + kinds.length, `dhcpg_packets_sent_total{family="4",type="nak"} went from ${naksBefore} to ${naks}`);
     });
   });
 });

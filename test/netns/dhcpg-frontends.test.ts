@@ -84,7 +84,7 @@ t.test('two front-ends on one LAN', { skip: noNetns || noClient }, async (t) => 
     t.equal(new Set(addresses).size, held.length, `distinct addresses: ${addresses.join(' ')}`);
     t.ok(held.every(({ lease }) => lease.serverId === SHARED_SERVER_ID), 'every client saw the one shared server identifier');
     for (const frontend of [a, b]) {
-      const offers = metricValue(await frontend.metrics(), 'dhcpg_packets_sent_total{type="offer"}');
+      const offers = metricValue(await frontend.metrics(), 'dhcpg_packets_sent_total{family="4",type="offer"}');
       t.ok(offers >= held.length, `front-end in ${frontend.ns} answered every DISCOVER (${offers} offers)`);
     }
     const rows = await lab.db.query<{ hwaddr: string; leases: number; addresses: string[] }>(

@@ -70,7 +70,7 @@ t.test('host names with a NUL or not UTF-8, among good DISCOVERs: every client a
   ] as const) {
     t.match(text, new RegExp(`dhcpg_client_names_ignored_total\\{option="${option}",problem="${problem}"\\} ${count}\\n`), `${option} ${problem} counted`);
   }
-  t.notMatch(text, /dhcpg_drops_total\{reason="(database-error|database-rejected|not-ready)"\} [1-9]/, 'no message dropped');
+  t.notMatch(text, /dhcpg_drops_total\{family="4",reason="(database-error|database-rejected|not-ready)"\} [1-9]/, 'no message dropped');
   t.notMatch(text, /dhcpg_database_errors_total\{kind="[^"]+"\} [1-9]/, 'no database error');
 
   const rows = await f.db.query<{ n: number; hostname: string | null }>('names',
@@ -101,7 +101,7 @@ t.test('a message the database refuses fails alone: the rest of its batch answer
   t.equal((await fetch(`http://127.0.0.1:${fe.httpPort}/readyz`)).status, 200, 'still ready');
   t.same(await leaseBackends(f), backends, 'the same lease connection throughout');
   const text = await metrics();
-  t.match(text, /dhcpg_drops_total\{reason="database-rejected"\} 3\n/, 'each refused message counted as a drop');
-  t.notMatch(text, /dhcpg_drops_total\{reason="(database-error|not-ready)"\} [1-9]/, 'no other message dropped');
+  t.match(text, /dhcpg_drops_total\{family="4",reason="database-rejected"\} 3\n/, 'each refused message counted as a drop');
+  t.notMatch(text, /dhcpg_drops_total\{family="4",reason="(database-error|not-ready)"\} [1-9]/, 'no other message dropped');
   t.notMatch(text, /dhcpg_database_errors_total\{kind="[^"]+"\} [1-9]/, 'the database never counted as failing');
 });

@@ -63,7 +63,7 @@ t.test('stop and start PostgreSQL under a serving front-end', { timeout: 120_000
   t.ok(acked.size > resumedFrom, `serving again: ${acked.size - resumedFrom} more leases`);
 
   const metrics = await (await fetch(`http://127.0.0.1:${fe.httpPort}/metrics`)).text();
-  t.match(metrics, /dhcpg_drops_total\{reason="(database-error|not-ready)"\} [1-9]/, 'drops counted during the outage');
+  t.match(metrics, /dhcpg_drops_total\{family="4",reason="(database-error|not-ready)"\} [1-9]/, 'drops counted during the outage');
 
   // Every ACK on the wire is a bound lease in the database, to that client.
   const check = connect(url, { max: 1 });
