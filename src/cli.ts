@@ -36,14 +36,14 @@ program
 const config = program.command('config').description('the configuration held in the database');
 config
   .command('apply')
-  .description('load a Kea-format JSON file (Dhcp4) into the database')
+  .description('load a Kea-format JSON file (Dhcp4 and/or Dhcp6) into the database')
   .argument('<file>')
   .option('--dry-run', 'check the file and report what would change, writing nothing')
   .option('--allow-unsupported', 'warn about keys dhcpg does not support instead of refusing the file')
   .action((file: string, options: { dryRun?: boolean; allowUnsupported?: boolean }) =>
     withDatabase(async (db) => {
       const summary = await applyConfigFile(db, file, { ...options, progress: true });
-      console.log(summary ? describeSummary(summary) : 'no Dhcp4 section: nothing to apply');
+      console.log(summary ? describeSummary(summary) : 'nothing to apply');
     }));
 config
   .command('show')

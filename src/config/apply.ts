@@ -240,8 +240,8 @@ const writeDhcp4 = async (tx: Tx, config: Config4, options: ApplyOptions) => {
   return { addedAddresses, removedAddresses: removed!.count, strandedLeases: stranded!.count };
 };
 
-/** The Dhcp4 object as last applied, or undefined when none was. */
-export const appliedConfig4 = async (db: Db): Promise<unknown> => {
-  const [row] = await db.query<{ config4: unknown }>('applied-config4', 'select config4 from dhcpg.server');
-  return row?.config4 ?? undefined;
+/** The Dhcp4 and Dhcp6 objects as last applied ({} when none was). */
+export const appliedConfig = async (db: Db): Promise<{ Dhcp4?: unknown; Dhcp6?: unknown }> => {
+  const [row] = await db.query<{ config4: unknown; config6: unknown }>('applied-config', 'select config4, config6 from dhcpg.server');
+  return { ...(row?.config4 ? { Dhcp4: row.config4 } : {}), ...(row?.config6 ? { Dhcp6: row.config6 } : {}) };
 };

@@ -254,6 +254,8 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     });
   }
 
+  const loop = datagramLoop({ metrics, maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, onDatabaseError: databaseFailed });
+
   // The database must serve this release's contract before anything else.
   await registry.refresh();
   await recover();
@@ -298,7 +300,6 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     notForSocket: (listening, data) => listening === relays && sockets.length > 1 && data.length >= 28 && data.readUInt32BE(24) === 0,
   };
 
-  const loop = datagramLoop({ metrics, maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, onDatabaseError: databaseFailed });
   // The relays' socket first: a port of 0 (tests) picks the port every LAN's socket then takes too.
   const relays = await openSocket({ port: options.port, address: options.address ?? '0.0.0.0' });
   const sockets: ListeningSocket[] = [relays];

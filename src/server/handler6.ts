@@ -159,6 +159,8 @@ export const createHandler6 = (context: Handler6Context) => async (rx: Received)
   let answerType = REPLY;
   let body: { code: number; data: Buffer }[];
   let subnet: CachedSubnet6 | undefined;
+  let granted: Outcome['granted'];
+  let detail: string | undefined;
   const engineType = ENGINE_TYPES[message.msgType];
   if (engineType) {
     const ias = iasOf(message);
@@ -181,8 +183,12 @@ export const createHandler6 = (context: Handler6Context) => async (rx: Received)
       if (databaseErrorKind(error) === 'rejected') return { type, drop: 'database-rejected', detail };
       return { type, drop: 'database-error', detail, databaseError: error };
     }
-    if (answer.action === 'drop') return { type, drop: answer.reason };
+    if (answer.action === 'drop') return { type, asked: true, drop: answer.reason };
     answerType = answer.action === 'advertise' ? ADVERTISE : REPLY;
+    detail = answer.reason;
+    if (answerType === REPLY && engineType !== 'release' && engineType !== 'decline') {
+      granted = answer.ias.flatMap((ia) => ia.leases.map((lease) => ({ address: lease.prefix, subnet: answer.subnet_id ?? null, reason: answer.reason })));
+    }
     subnet = answer.subnet_id === undefined ? undefined : config.subnets6.get(answer.subnet_id);
     body = iaOptions(answer);
     if (engineType === 'release' || engineType === 'decline') body.push(statusCodeOption(status(STATUS_SUCCESS)));
@@ -205,6 +211,9 @@ export const createHandler6 = (context: Handler6Context) => async (rx: Received)
   const packet = outermost ? relayReplyTo(outermost, reply) : reply;
   return {
     type,
+    asked: engineType !== undefined,
+    granted: granted?.length ? granted : undefined,
+    detail,
     reply: {
       data: encodePacket6(packet),
       // A relay is answered at the port it sent from (547 for a real one);

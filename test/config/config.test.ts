@@ -1,7 +1,7 @@
 // Configuration: Kea's format and its checks, all-or-nothing apply, re-apply
 // keeping leases, and "config show".
 import t from 'tap';
-import { applyConfig4, appliedConfig4 } from '../../src/config/apply.ts';
+import { applyConfig4, appliedConfig } from '../../src/config/apply.ts';
 import { readConfigFile, readConfigText } from '../../src/config/file.ts';
 import { ConfigInvalid } from '../../src/config/reader.ts';
 import { leaseEngine4 } from '../../src/engine/lease-engine.ts';
@@ -58,7 +58,9 @@ t.test('every problem is reported with its path', async (t) => {
       { "id": 1, "subnet": "192.0.2.128/25" } ] } }`), [
     /id 1 is also used/, /overlaps subnet 192\.0\.2\.0\/24/, /overlaps pool 192\.0\.2\.10 - 192\.0\.2\.20/,
   ]);
-  t.match(problems(`{ "Dhcp6": {} }`), [/DHCPv6 is not served/]);
+  t.match(problems(`{ "Dhcp4": { "valid-lifetime": 0 }, "Dhcp6": { "subnet6": [ { "id": 1, "subnet": "2001:db8::/129" } ] } }`), [
+    /^Dhcp4\.valid-lifetime: /, /^Dhcp6\.subnet6\[0\]\.subnet: /,
+  ], 'the problems of both families, together');
   t.match(problems(`{ "Dhcp4": {}, "Dhcp7": {} }`), [/Dhcp7: not supported/]);
   t.throws(() => readConfigText(`{ "Dhcp4": { "subnet4": [ } }`, 'broken.json'), /broken\.json: not valid JSON: ValueExpected at line 1, column 27/);
 });
@@ -77,7 +79,7 @@ t.test('apply, re-apply and show', async (t) => {
   t.match(summary, { subnets: 3, pools: 3, reservations: 3, addedAddresses: 254, strandedLeases: 0 });
   const [count] = await db.query<{ n: number }>('n1', `select count(*) as n from dhcpg.lease4`);
   t.equal(count?.n, 255);
-  t.same(await appliedConfig4(db), JSON.parse(JSON.stringify(config.source)));
+  t.same((await appliedConfig(db)).Dhcp4, JSON.parse(JSON.stringify(config.source)));
 
   // Leases survive a re-apply that changes options and adds a pool.
   const engine = leaseEngine4(db);
