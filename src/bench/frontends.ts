@@ -8,6 +8,8 @@ const CLI = fileURLToPath(new URL('../../bin/dhcpg.js', import.meta.url));
 
 export interface ProcessGroup {
   ports: number[];
+  /** With dhcp6: each front-end's DHCPv6 port (on ::1), its DHCPv4 port + 1. */
+  ports6: number[];
   pids: number[];
   /** Resident memory of each process, KiB. */
   rssKiB(): number[];
@@ -16,11 +18,19 @@ export interface ProcessGroup {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `count` front-ends of the dhcpg whose bin/dhcpg.js is `cli` (this one's by default; tests run earlier releases). */
-export const startFrontends = async (count: number, url: string, basePort: number, cli = CLI): Promise<ProcessGroup> => {
+/**
+ * `count` front-ends on 127.0.0.1 (and ::1 for DHCPv6, given dhcp6), of the
+ * dhcpg whose bin/dhcpg.js is `cli`: this one's by default; tests run
+ * earlier releases, which know no --port6.
+ */
+export const startFrontends = async (
+  count: number, url: string, basePort: number, { cli = CLI, dhcp6 = false }: { cli?: string; dhcp6?: boolean } = {},
+): Promise<ProcessGroup> => {
   const ports = Array.from({ length: count }, (_, k) => basePort + 2 * k);
+  const ports6 = dhcp6 ? ports.map((port) => port + 1) : [];
   const children = ports.map((port, k) => spawnChild(process.execPath, [
     cli, 'serve', '--port', String(port), '--address', '127.0.0.1', '--http', `127.0.0.1:${basePort + 1000 + k}`,
+    ...(dhcp6 ? ['--port6', String(port + 1), '--address6', '::1'] : []),
   ], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
   try {
     for (const k of ports.keys()) {
@@ -38,6 +48,7 @@ export const startFrontends = async (count: number, url: string, basePort: numbe
   }
   return {
     ports,
+    ports6,
     pids: children.map((child) => child.pid!),
     rssKiB: () => children.map((child) => rssOf(child.pid!)),
     stop: () => stopChildren(children),

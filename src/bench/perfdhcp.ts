@@ -59,6 +59,17 @@
 import { execFile } from 'node:child_process';
 
 export interface PerfdhcpOptions {
+  /**
+   * 6: DHCPv6, relayed (-6 -A 1: one RELAY-FORW around each message, its
+   * link-address the -l address), asking for an address and a prefix
+   * (-e address-and-prefix). Found against dhcpg on loopback:
+   *   perfdhcp -6 -l ::1 -L 10546 -N 10547 -A 1 -e address-and-prefix -r 50 -n 200 -R 200 -W 2000000 ::1
+   *   (200 of 200 SOLICIT-ADVERTISE and REQUEST-REPLY; without -W the
+   *   last ADVERTISE came after perfdhcp stopped waiting, a drop)
+   * The report's blocks are SOLICIT-ADVERTISE and REQUEST-REPLY, read into
+   * discoverOffer and requestAck. Its DUIDs are DUID-LLs of the -b mac= addresses.
+   */
+  family?: 4 | 6;
   /** The server, unicast: perfdhcp relays (giaddr = localAddress). */
   server: string;
   /** -l: must be an address on an interface of ns. */
@@ -103,6 +114,7 @@ export interface ExchangeStats {
   maxDelayMs: number | undefined;
 }
 
+/** discoverOffer and requestAck are SOLICIT-ADVERTISE and REQUEST-REPLY for DHCPv6. */
 export interface PerfdhcpResult {
   /** Exit status 0: every exchange completed. Otherwise 3. */
   allCompleted: boolean;
@@ -122,7 +134,7 @@ const buildArgv = (options: PerfdhcpOptions): string[] => {
     value === undefined ? [] : [name, String(value)];
   return [
     ...(options.lowPriority ? ['nice', '-n', '19'] : []),
-    'perfdhcp', '-4',
+    'perfdhcp', ...(options.family === 6 ? ['-6', '-A', '1', '-e', 'address-and-prefix'] : ['-4']),
     '-l', options.localAddress,
     '-r', String(options.rate),
     ...flag('-n', options.count),
@@ -186,18 +198,18 @@ const parseExchange = (block: Map<string, string> | undefined, name: string): Ex
   };
 };
 
-/** Parses perfdhcp's final DHCPv4 report (see the top of this file). */
+/** Parses perfdhcp's final report, DHCPv4 or DHCPv6 (see the top of this file). */
 export const parsePerfdhcpReport = (output: string): Omit<PerfdhcpResult, 'allCompleted' | 'argv'> => {
   const blocks = sections(output);
-  const rate = /^([0-9.]+) 4-way exchanges\/second(?:, expected rate: ([0-9.]+))?/.exec(
+  const rate = /^([0-9.]+) (?:4-way )?exchanges\/second(?:, expected rate: ([0-9.]+))?/.exec(
     blocks.get('Rate statistics')?.get('Rate') ?? '',
   );
   if (!rate) throw new Error(`perfdhcp report has no rate line:\n${output}`);
   return {
     rate: { achieved: Number(rate[1]), expected: rate[2] === undefined ? undefined : Number(rate[2]) },
     malformedPackets: Number(blocks.get('Malformed Packets')?.get('Malformed packets') ?? 0),
-    discoverOffer: parseExchange(blocks.get('Statistics for: DISCOVER-OFFER'), 'DISCOVER-OFFER'),
-    requestAck: parseExchange(blocks.get('Statistics for: REQUEST-ACK'), 'REQUEST-ACK'),
+    discoverOffer: parseExchange(blocks.get('Statistics for: DISCOVER-OFFER') ?? blocks.get('Statistics for: SOLICIT-ADVERTISE'), 'DISCOVER-OFFER'),
+    requestAck: parseExchange(blocks.get('Statistics for: REQUEST-ACK') ?? blocks.get('Statistics for: REQUEST-REPLY'), 'REQUEST-ACK'),
     output,
   };
 };

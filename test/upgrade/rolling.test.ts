@@ -67,7 +67,7 @@ t.test('0.1.0 front-ends under perfdhcp load, migrated to this release, replaced
   await old('config', 'apply', config);
 
   const oldBase = await freeUdpPorts(1002);
-  const olds = await startFrontends(2, url, oldBase, release.cli);
+  const olds = await startFrontends(2, url, oldBase, { cli: release.cli });
   t.teardown(() => olds.stop());
   const oldLoads = Promise.all([
     load(olds.ports[0]!, OLD_EXCHANGES, '02:00:00:01:00:00'),
