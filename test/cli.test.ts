@@ -138,3 +138,26 @@ t.test('started by npx, serve stops when npm is stopped (npm does not pass SIGTE
   t.same(below.filter(alive), [], 'no process npm started is left running');
   t.notOk(await ready(), 'nothing answers on its HTTP port');
 });
+
+t.test('Dhcp4 and Dhcp6 from one file: applied together, shown together, leases and stats of both', async (t) => {
+  const { url, db } = await testDatabase(t);
+  const dir = mkdtempSync(join(tmpdir(), 'dhcpg-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'both.json');
+  const both = {
+    Dhcp4: { subnet4: [{ id: 1, subnet: '192.0.2.0/24', pools: [{ pool: '192.0.2.10 - 192.0.2.19' }] }] },
+    Dhcp6: { subnet6: [{ id: 1, subnet: '2001:db8:1::/64', pools: [{ pool: '2001:db8:1::/64' }],
+      'pd-pools': [{ prefix: '2001:db8:8000::', 'prefix-len': 48, 'delegated-len': 56 }] }] },
+  };
+  writeFileSync(file, JSON.stringify(both));
+  const applied = await dhcpg(url, 'config', 'apply', file);
+  t.equal(applied.code, 0, applied.stderr);
+  t.match(applied.stdout, /1 subnets, 1 pools.*; DHCPv6: 1 subnets, 1 pools, 1 pd-pools, 0 reservations/);
+  t.same(Object.keys(JSON.parse((await dhcpg(url, 'config', 'show')).stdout)), ['Dhcp4', 'Dhcp6']);
+  await db.query('v6', `select * from dhcpg.handle6($1::jsonb)`, [JSON.stringify([{ type: 'request', duid: '00030001020000000001', link: '2001:db8:1::1',
+    ias: [{ kind: 'na', iaid: 1 }, { kind: 'pd', iaid: 2 }] }])]);
+  const leases = (await dhcpg(url, 'leases', '--json')).stdout.trim().split('\n').map((line) => JSON.parse(line) as { address: string; type: string; duid: string });
+  t.match(leases, [{ address: '2001:db8:1::', type: 'ia_na', duid: '00030001020000000001' }, { address: '2001:db8:8000::/56', type: 'ia_pd' }]);
+  const stats = JSON.parse((await dhcpg(url, 'stats', '--json')).stdout) as { family: number; kind: string; total: number | string; assigned: number }[];
+  t.match(stats, [{ family: 4, total: 10 }, { family: 6, kind: 'addresses', total: '18446744073709551616', assigned: 1 }, { family: 6, kind: 'prefixes /56', total: 256, assigned: 1 }]);
+});
