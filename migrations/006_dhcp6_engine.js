@@ -60,10 +60,10 @@ export const down = (pgm) => {
     drop index dhcpg.lease6_free, dhcpg.lease6_pool, dhcpg.reservation6_duid, dhcpg.reservation6_hw,
                dhcpg.pool6_range, dhcpg.subnet6_prefix;
     alter table dhcpg.lease6 drop column reservation_id, drop column preferred_until;
-    alter table dhcpg.pool6 drop column first_address, drop column last_address, drop column first_number, drop column size;
-    alter table dhcpg.pool6 alter column delegated_length drop not null;
     update dhcpg.pool6 set prefix = first_address where prefix is null;
     alter table dhcpg.pool6 alter column prefix set not null;
+    alter table dhcpg.pool6 drop column first_address, drop column last_address, drop column first_number, drop column size;
+    alter table dhcpg.pool6 alter column delegated_length drop not null;
     alter table dhcpg.subnet6 alter column preferred_lifetime drop not null;
     alter table dhcpg.subnet6 drop column interface_id, drop column rapid_commit, drop column offer_lifetime,
                               drop column decline_probation;

@@ -105,9 +105,9 @@ export const datagramLoop = (options: {
         count.sent(type).inc();
         for (const grant of outcome.granted ?? []) {
           count.grants.inc();
-          if (log.isLevelEnabled('info')) log.info({ ...grant, client: family.clientKey(data) }, 'lease granted');
+          if (log.isLevelEnabled('info')) log.info(grant, 'lease granted');
         }
-        if (!outcome.granted && log.isLevelEnabled('debug')) log.debug({ type, reason: outcome.detail }, 'replied');
+        if (!outcome.granted && log.isLevelEnabled('debug')) log.debug({ type, ...outcome.replied }, 'replied');
       }
     } catch (error) {
       // The handler does not throw; this is a last guard for the process.

@@ -31,8 +31,10 @@ export interface Outcome {
   detail?: string;
   /** The lease engine was asked (its round trip is measured). */
   asked?: boolean;
-  /** Leases the reply grants, for the grants counter and the log. */
-  granted?: { address: string; subnet: number | null; reason: string }[];
+  /** Leases the reply grants: counted, and each logged with these fields ("lease granted"). */
+  granted?: ({ address: string } & Record<string, unknown>)[];
+  /** Fields of the debug line of a reply that grants nothing ("replied"). */
+  replied?: Record<string, unknown>;
   /** Name options left out of the message (see client-name.ts). */
   ignoredNames?: IgnoredName[];
   /**
@@ -168,8 +170,10 @@ export const createHandler = (context: HandlerContext) => async (rx: Received): 
   return {
     type,
     asked: true,
-    granted: replyType === 'ack' && decision.address ? [{ address: decision.address, subnet: decision.subnet_id, reason: decision.reason }] : undefined,
-    detail: decision.reason,
+    granted: replyType === 'ack' && decision.address
+      ? [{ address: decision.address, subnet: decision.subnet_id, chaddr: request.chaddr.toString('hex', 0, 6), reason: decision.reason }]
+      : undefined,
+    replied: { address: decision.address, reason: decision.reason },
     ignoredNames,
     reply: {
       data: encodePacket(reply, { maxSize: maxMessageSize(request) }),

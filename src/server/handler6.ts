@@ -160,7 +160,7 @@ export const createHandler6 = (context: Handler6Context) => async (rx: Received)
   let body: { code: number; data: Buffer }[];
   let subnet: CachedSubnet6 | undefined;
   let granted: Outcome['granted'];
-  let detail: string | undefined;
+  let replied: Outcome['replied'];
   const engineType = ENGINE_TYPES[message.msgType];
   if (engineType) {
     const ias = iasOf(message);
@@ -185,9 +185,10 @@ export const createHandler6 = (context: Handler6Context) => async (rx: Received)
     }
     if (answer.action === 'drop') return { type, asked: true, drop: answer.reason };
     answerType = answer.action === 'advertise' ? ADVERTISE : REPLY;
-    detail = answer.reason;
+    const leases = answer.ias.flatMap((ia) => ia.leases.map((lease) => ({ address: lease.prefix, iaid: ia.iaid })));
+    replied = { leases: leases.map((l) => l.address), reason: answer.reason };
     if (answerType === REPLY && engineType !== 'release' && engineType !== 'decline') {
-      granted = answer.ias.flatMap((ia) => ia.leases.map((lease) => ({ address: lease.prefix, subnet: answer.subnet_id ?? null, reason: answer.reason })));
+      granted = leases.map((lease) => ({ ...lease, subnet: answer.subnet_id ?? null, duid: client!.toString('hex'), reason: answer.reason }));
     }
     subnet = answer.subnet_id === undefined ? undefined : config.subnets6.get(answer.subnet_id);
     body = iaOptions(answer);
@@ -213,7 +214,7 @@ export const createHandler6 = (context: Handler6Context) => async (rx: Received)
     type,
     asked: engineType !== undefined,
     granted: granted?.length ? granted : undefined,
-    detail,
+    replied,
     reply: {
       data: encodePacket6(packet),
       // A relay is answered at the port it sent from (547 for a real one);

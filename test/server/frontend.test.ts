@@ -70,7 +70,7 @@ t.test('DORA through a relay, with the configured options', async (t) => {
   t.equal(released?.state, 'released');
 
   const metrics = await (await fetch(`http://127.0.0.1:${fe.httpPort}/metrics`)).text();
-  t.match(metrics, /dhcpg_packets_received_total\{type="discover"\} 1/);
+  t.match(metrics, /dhcpg_packets_received_total\{family="4",type="discover"\} 1/);
   t.match(metrics, /dhcpg_leases_granted_total\{family="4"\} 1/);
   t.match(metrics, /dhcpg_drops_total\{family="4",reason="other-server"\} 1/);
   t.equal((await fetch(`http://127.0.0.1:${fe.httpPort}/readyz`)).status, 200);

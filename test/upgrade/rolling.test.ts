@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freeUdpPorts, startFrontends, type ProcessGroup } from '../../src/bench/frontends.ts';
 import { adminQuery, withDatabaseName } from '../../src/db/admin.ts';
-import { migrate, type MigrateReport } from '../../src/db/schema.ts';
+import { knownMigrations, migrate, type MigrateReport } from '../../src/db/schema.ts';
 import type { PerfdhcpResult } from '../../src/bench/perfdhcp.ts';
 import { commandAvailable } from '../helpers/dhcp-clients.ts';
 import { metricValue } from '../helpers/dhcpg-netns.ts';
@@ -80,7 +80,7 @@ t.test('0.1.0 front-ends under perfdhcp load, migrated to this release, replaced
   const migrating = performance.now();
   const report: MigrateReport = await migrate(url, 'up');
   t.comment(`migrate up took ${Math.round(performance.now() - migrating)} ms`);
-  t.same(report.migrations, ['005_frontend_registry'], 'migrated while the 0.1.0 front-ends serve');
+  t.same(report.migrations, knownMigrations().slice(4), 'migrated while the 0.1.0 front-ends serve (it had 001-004)');
   t.notOk(oldLoadsDone, 'the load was still running');
 
   const newBase = await freeUdpPorts(1001);
