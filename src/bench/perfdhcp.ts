@@ -56,6 +56,43 @@
 //   "drops ratio: -nan %" when nothing was sent. The parser reads each
 //   "***Statistics for: X***" block as "key: value" lines; delays that are not
 //   numbers become undefined.
+//
+// DHCPv6 (perfdhcp -6, runPerfdhcp6), checked against kea-dhcp6 2.2:
+//
+// - Given a server address, perfdhcp -6 unicasts to it, and must then act as
+//   a relay (-A 1: each message inside a RELAY-FORW, hop-count 0,
+//   link-address = peer-address = the -l address, no relay options): a
+//   server drops a unicast Solicit no relay carried (Kea:
+//   DHCP6_PACKET_DROP_UNICAST). Without a server it multicasts to ff02::1:2
+//   port 547 from the link-local address of -l (an interface), port 546, as
+//   directly attached clients would. -l takes an interface or, with a
+//   server, an address of one (-l lo and -l ::1 both worked).
+// - Clients: DUID-LLT made from -b mac= (default 00:0c:01:02:03:04, one MAC
+//   per -R client), IA_NA and/or IA_PD with IAID 1 and T1 3600 / T2 5400,
+//   ORO 23 24, elapsed time. -e address-only (IA_NA, the default),
+//   prefix-only (IA_PD) or address-and-prefix (both in one exchange; an
+//   Advertise lacking either counts as a rejected lease and gets no
+//   Request).
+// - The reply port: a server that follows RFC 8415 (Section 19.1) sends
+//   RELAY-REPL to the relay's address at port 547, whatever port the
+//   RELAY-FORW came from (Kea does: "trying to send packet ADVERTISE ...
+//   to [::1]:547"). So perfdhcp must listen on 547 (-L 547) to hear it; with
+//   any other -L its exchanges all count as drops. perfdhcp itself takes
+//   replies at its -L port from any source port: a server that answers to
+//   the RELAY-FORW's source port (as for DHCPv4 above) works with any -L.
+// - Exact command lines that worked (in a namespace of their own; the
+//   loopback of a test namespace keeps port 547 to the test):
+//     kea-dhcp6 -p 10547, interfaces-config "lo/::1", the subnet selected by
+//       "relay": { "ip-addresses": ["::1"] } (the link-address is ::1):
+//     ip netns exec NS perfdhcp -6 -l lo -L 547 -N 10547 -A 1 \
+//         -e address-and-prefix -r 5 -n 5 -R 5 -W 1000000 ::1
+//       (5 of 5 Solicit/Advertise and Request/Reply, exit 0, 2 s; also with
+//        -l ::1 and -e address-only)
+//     kea-dhcp6 on lan0 of a bridged LAN, perfdhcp on another host's eth0:
+//     ip netns exec NS perfdhcp -6 -l eth0 -e address-and-prefix -r 5 -n 5 -R 5 -W 1000000
+//       (5 of 5, exit 0)
+// - The report is the DHCPv4 one with blocks "SOLICIT-ADVERTISE" and
+//   "REQUEST-REPLY"; the rate line still says "4-way exchanges/second".
 import { execFile } from 'node:child_process';
 
 export interface PerfdhcpOptions {
@@ -137,7 +174,9 @@ const buildArgv = (options: PerfdhcpOptions): string[] => {
   ];
 };
 
-const expectedRunMs = (options: PerfdhcpOptions): number => {
+type RunLength = Pick<PerfdhcpOptions, 'rate' | 'count' | 'periodSeconds' | 'dropTimeSeconds' | 'exitWaitMs'>;
+
+const expectedRunMs = (options: RunLength): number => {
   const sending = Math.min(
     options.periodSeconds ?? Infinity,
     options.count === undefined ? Infinity : options.count / options.rate,
@@ -186,8 +225,8 @@ const parseExchange = (block: Map<string, string> | undefined, name: string): Ex
   };
 };
 
-/** Parses perfdhcp's final DHCPv4 report (see the top of this file). */
-export const parsePerfdhcpReport = (output: string): Omit<PerfdhcpResult, 'allCompleted' | 'argv'> => {
+/** The rate line and the malformed-packet count, the same in both families' reports. */
+const parseRate = (output: string): Pick<PerfdhcpResult, 'rate' | 'malformedPackets'> => {
   const blocks = sections(output);
   const rate = /^([0-9.]+) 4-way exchanges\/second(?:, expected rate: ([0-9.]+))?/.exec(
     blocks.get('Rate statistics')?.get('Rate') ?? '',
@@ -196,6 +235,14 @@ export const parsePerfdhcpReport = (output: string): Omit<PerfdhcpResult, 'allCo
   return {
     rate: { achieved: Number(rate[1]), expected: rate[2] === undefined ? undefined : Number(rate[2]) },
     malformedPackets: Number(blocks.get('Malformed Packets')?.get('Malformed packets') ?? 0),
+  };
+};
+
+/** Parses perfdhcp's final DHCPv4 report (see the top of this file). */
+export const parsePerfdhcpReport = (output: string): Omit<PerfdhcpResult, 'allCompleted' | 'argv'> => {
+  const blocks = sections(output);
+  return {
+    ...parseRate(output),
     discoverOffer: parseExchange(blocks.get('Statistics for: DISCOVER-OFFER'), 'DISCOVER-OFFER'),
     requestAck: parseExchange(blocks.get('Statistics for: REQUEST-ACK'), 'REQUEST-ACK'),
     output,
@@ -227,4 +274,98 @@ export const runPerfdhcp = async (options: PerfdhcpOptions, run: CommandRunner =
     throw new Error(`perfdhcp exited ${result.code}: ${result.stderr.trim() || result.stdout.slice(-500)}`);
   }
   return { ...parsePerfdhcpReport(result.stdout), allCompleted: result.code === 0, argv };
+};
+
+/** perfdhcp -6: see the top of this file. */
+export interface Perfdhcp6Options {
+  /** -l: an interface, or (with server) an address on one. */
+  local: string;
+  /**
+   * Unicast to this server, relayed (-A 1: a server drops unicast Solicits
+   * no relay carried). Without it, multicast to ff02::1:2 on the -l
+   * interface, as directly attached clients.
+   */
+  server?: string;
+  /** -e: what each client asks for (perfdhcp's default address-only). */
+  leaseType?: 'address-only' | 'prefix-only' | 'address-and-prefix';
+  /** -r: exchanges started per second. */
+  rate: number;
+  /** -n: exchanges to start; give this or periodSeconds. */
+  count?: number;
+  /** -p: seconds to keep starting exchanges. */
+  periodSeconds?: number;
+  /** -R: distinct simulated clients (DUIDs). */
+  clients?: number;
+  /** -d: seconds after which an unanswered request is a drop (default 1). */
+  dropTimeSeconds?: number;
+  /** -W: how long to wait for answers after the last request (default 2000 ms). */
+  exitWaitMs?: number;
+  /** -L: port perfdhcp sends from and listens on: 547 to hear a server that answers relays at 547. */
+  localPort?: number;
+  /** -N: the server's port (default 547). */
+  remotePort?: number;
+  /** -b mac=: the MAC the first simulated DUID is made of. */
+  baseMac?: string;
+  /** Hard limit for the run; default: its expected length plus 15 s. */
+  timeoutMs?: number;
+  lowPriority?: boolean;
+}
+
+export interface Perfdhcp6Result {
+  /** Exit status 0: every exchange completed. Otherwise 3. */
+  allCompleted: boolean;
+  rate: { achieved: number; expected: number | undefined };
+  malformedPackets: number;
+  solicitAdvertise: ExchangeStats;
+  requestReply: ExchangeStats;
+  argv: string[];
+  output: string;
+}
+
+export const perfdhcp6Argv = (options: Perfdhcp6Options): string[] => {
+  const flag = (name: string, value: number | string | undefined): string[] =>
+    value === undefined ? [] : [name, String(value)];
+  return [
+    ...(options.lowPriority ? ['nice', '-n', '19'] : []),
+    'perfdhcp', '-6',
+    '-l', options.local,
+    ...(options.server === undefined ? [] : ['-A', '1']),
+    ...flag('-e', options.leaseType),
+    '-r', String(options.rate),
+    ...flag('-n', options.count),
+    ...flag('-p', options.periodSeconds),
+    ...flag('-R', options.clients),
+    ...flag('-d', options.dropTimeSeconds),
+    '-W', String((options.exitWaitMs ?? DEFAULT_EXIT_WAIT_MS) * 1000),
+    ...flag('-L', options.localPort),
+    ...flag('-N', options.remotePort),
+    ...flag('-b', options.baseMac === undefined ? undefined : `mac=${options.baseMac}`),
+    ...(options.server === undefined ? [] : [options.server]),
+  ];
+};
+
+/** Parses perfdhcp -6's final report (see the top of this file). */
+export const parsePerfdhcp6Report = (output: string): Omit<Perfdhcp6Result, 'allCompleted' | 'argv'> => {
+  const { rate, malformedPackets } = parseRate(output);
+  const blocks = sections(output);
+  return {
+    rate,
+    malformedPackets,
+    solicitAdvertise: parseExchange(blocks.get('Statistics for: SOLICIT-ADVERTISE'), 'SOLICIT-ADVERTISE'),
+    requestReply: parseExchange(blocks.get('Statistics for: REQUEST-REPLY'), 'REQUEST-REPLY'),
+    output,
+  };
+};
+
+/** Runs perfdhcp -6, bounded in time, and parses its report. Exit 1 or 2 (bad use) rejects. */
+export const runPerfdhcp6 = async (options: Perfdhcp6Options, run: CommandRunner = runHere): Promise<Perfdhcp6Result> => {
+  if (options.count === undefined && options.periodSeconds === undefined) {
+    throw new Error('runPerfdhcp6: give count or periodSeconds, or perfdhcp never stops');
+  }
+  const argv = perfdhcp6Argv(options);
+  const result = await run(argv, options.timeoutMs ?? expectedRunMs(options) + 15_000);
+  if (result.code !== 0 && result.code !== 3) {
+    throw new Error(`perfdhcp -6 exited ${result.code}: ${result.stderr.trim() || result.stdout.slice(-500)}`);
+  }
+  return { ...parsePerfdhcp6Report(result.stdout), allCompleted: result.code === 0, argv };
 };
