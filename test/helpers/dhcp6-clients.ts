@@ -21,7 +21,9 @@
 //             client-id, IA_NA and/or IA_PD with T1 3600 / T2 5400 and no
 //             address or prefix hint (with --prefix-len-hint 56, IA_PD
 //             carries an IAPREFIX ::/56), ORO 23 24 (DNS servers, domain
-//             list), elapsed time. No rapid commit, no vendor class.
+//             list), elapsed time. No rapid commit, no vendor class. The
+//             Request repeats the advertised address/prefix asking for
+//             preferred 7200 / valid 7500 s (Renew too).
 //   IAID      the last 4 bytes of the MAC address, for IA_NA and IA_PD alike
 //             (0e:77:7f:08:e1:ec gives IA_NA 7f:08:e1:ec and IA_PD
 //             7f:08:e1:ec).
@@ -32,7 +34,8 @@
 //             once ("Can't bind to dhcp address: Cannot assign requested
 //             address"): the runners wait for it (netns6.ts linkLocal()).
 //   hook      reasons PREINIT6, then BOUND6 on a new lease, RENEW6 at T1,
-//             REBIND6 at T2, RELEASE6 after -r, EXPIRE6, DEPREF6. ONE CALL
+//             REBIND6 at T2, RELEASE6 after -r (EXPIRE6, DEPREF6 by its
+//             manual; not seen here). ONE CALL
 //             PER IA ELEMENT: -N -P gives two BOUND6 calls, one with
 //             new_ip6_address / new_ip6_prefixlen (128), one with
 //             new_ip6_prefix ('2001:db8:100::/56'); both carry new_iaid
@@ -43,9 +46,12 @@
 //   restart   on the same lease file after SIGTERM (which releases nothing,
 //             and calls no hook): with only an address, a Confirm, hook
 //             reason BOUND6; with a prefix too, a Rebind, reason REBIND6.
-//   release   dhclient -6 -r with the same -cf/-lf/-pf/-sf: sends Release
-//             for what the lease file holds (reason RELEASE6), and the
-//             running instance named by the pid file exits.
+//   release   dhclient -6 -r with the same -N/-P and -cf/-lf/-pf/-sf: sends
+//             Release for what the lease file holds (reason RELEASE6), and
+//             the running instance named by the pid file exits. The IA
+//             types must be given again: `-r` alone means -N, and the
+//             Release of a prefix-only lease then carries no IA at all
+//             (client-id, server-id, ORO, elapsed time only).
 //   renew     no trigger on demand: it renews at T1 only (nextLease()).
 //
 // dhcpcd (dhcpcd-base 9.4.1)
@@ -457,7 +463,9 @@ esac`,
     if (this.runArgs.length === 0) throw new Error('dhclient: obtain() first');
     // dhclient -r signals the pid in the pid file: never leave it naming a process that is not ours.
     if (!this.process?.running()) await rm(this.file('dhclient6.pid'), { force: true });
-    await exec(this.ns, ['dhclient', '-6', '-r', '-v', ...this.runArgs, this.ifname], { timeoutMs, env: CLIENT_ENV });
+    // The IA types again: without -P, the Release of a prefix-only lease carries no IA at all.
+    const ias = [...(this.wanted.address ? ['-N'] : []), ...(this.wanted.prefix ? ['-P'] : [])];
+    await exec(this.ns, ['dhclient', '-6', '-r', '-v', ...ias, ...this.runArgs, this.ifname], { timeoutMs, env: CLIENT_ENV });
     await this.waitFor((event) => event.reason === 'RELEASE6', timeoutMs, 'RELEASE6');
     await this.waitForExit(timeoutMs, 'dhclient -6 -r');
   }

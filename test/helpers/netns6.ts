@@ -18,9 +18,10 @@
 //                   also waits for DAD of each address it leases ("waiting for
 //                   DHCPv6 DAD to complete"): 4.5 s instead of 1.1 s a lease.
 //   So every namespace here gets accept_dad=0 (all and default) before its
-//   interfaces exist, addresses are added with `nodad`, and hostOnLan()
-//   still waits until the link-local address is there and not tentative
-//   (linkLocal()) before anyone starts a DHCP process on it. DAD only slows
+//   interfaces exist, addresses are added with `nodad`, and hostOnLan6()
+//   still waits until the link-local address is there and nothing is
+//   tentative (linkLocal(), settled6()) before anyone starts a DHCP process
+//   on it; the client runners check linkLocal() again. DAD only slows
 //   tests: no two hosts here share an address unless a test wants them to.
 // - The LAN is a Linux bridge in a namespace of its own, a dumb switch: IPv6
 //   off in that namespace (the bridge and its ports send no DAD, MLD or RS of
@@ -181,6 +182,19 @@ export const macAddress = async (ns: string, ifname: string): Promise<string> =>
   return link.address;
 };
 
+/** Resolves once no address on ifname in ns is tentative any more (polled up to timeoutMs); rejects if DAD failed. */
+export const settled6 = async (ns: string, ifname: string, timeoutMs = LINK_LOCAL_TIMEOUT_MS): Promise<Address6[]> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await addresses6(ns, ifname);
+    const failed = all.find((a) => a.dadFailed);
+    if (failed) throw new Error(`DAD failed for ${failed.address} on ${ifname} in ${ns}`);
+    if (all.length > 0 && !all.some((a) => a.tentative)) return all;
+    if (Date.now() > deadline) throw new Error(`addresses on ${ifname} in ${ns} still tentative after ${timeoutMs} ms: ${JSON.stringify(all)}`);
+    await delay(POLL_MS);
+  }
+};
+
 /** One IPv6 route, as `ip -j -6 route` shows it. */
 export interface Route6 {
   /** 'default' or a prefix, e.g. '2001:db8:1::/64' (a /128 shows as the bare address). */
@@ -252,7 +266,8 @@ export interface Host6 {
 /**
  * Plugs an existing IPv6 namespace (addNamespace6) into lan as
  * options.ifname, with the given addresses and nothing else (no route but
- * the prefixes' own); resolves once its link-local address is usable.
+ * the prefixes' own); resolves once its link-local address and the others
+ * are usable (none tentative: with DAD on, about a second).
  */
 export const plugIntoLan6 = async (topology: Topology, lan: BridgeRef, ns: string, options: Attach6 = {}): Promise<Host6> => {
   const ifname = options.ifname ?? 'eth0';
@@ -260,7 +275,10 @@ export const plugIntoLan6 = async (topology: Topology, lan: BridgeRef, ns: strin
   const dad = stdout.trim() !== '0';
   await topology.attachToBridge(lan, { ns, ifname });
   for (const cidr of options.addresses ?? []) await addAddress6(ns, ifname, cidr, { dad });
-  return { ns, ifname, linkLocal: await linkLocal(ns, ifname, dad ? 10_000 : LINK_LOCAL_TIMEOUT_MS) };
+  const timeoutMs = dad ? 10_000 : LINK_LOCAL_TIMEOUT_MS;
+  const address = await linkLocal(ns, ifname, timeoutMs);
+  await settled6(ns, ifname, timeoutMs);
+  return { ns, ifname, linkLocal: address };
 };
 
 /** A new host namespace on lan (see plugIntoLan6): a client with no address, or a server with its LAN address. */
