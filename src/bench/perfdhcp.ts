@@ -56,23 +56,65 @@
 //   "drops ratio: -nan %" when nothing was sent. The parser reads each
 //   "***Statistics for: X***" block as "key: value" lines; delays that are not
 //   numbers become undefined.
+//
+// DHCPv6 (perfdhcp -6, family 6), checked against kea-dhcp6 2.2:
+//
+// - Given a server address, perfdhcp -6 unicasts to it, and must then act as
+//   a relay (-A 1: each message inside a RELAY-FORW, hop-count 0,
+//   link-address = peer-address = the -l address, no relay options): a
+//   server drops a unicast Solicit no relay carried (Kea:
+//   DHCP6_PACKET_DROP_UNICAST). Without a server it multicasts to ff02::1:2
+//   port 547 from the link-local address of -l (an interface), port 546, as
+//   directly attached clients would. -l takes an interface or, with a
+//   server, an address of one (-l lo and -l ::1 both worked).
+// - Clients: DUID-LLT made from -b mac= (default 00:0c:01:02:03:04, one MAC
+//   per -R client), IA_NA and/or IA_PD with IAID 1 and T1 3600 / T2 5400,
+//   ORO 23 24, elapsed time. -e address-only (IA_NA, the default),
+//   prefix-only (IA_PD) or address-and-prefix (both in one exchange; an
+//   Advertise lacking either counts as a rejected lease and gets no
+//   Request).
+// - The reply port: a server that follows RFC 8415 (Section 19.1) sends
+//   RELAY-REPL to the relay's address at port 547, whatever port the
+//   RELAY-FORW came from (Kea does: "trying to send packet ADVERTISE ...
+//   to [::1]:547"). So perfdhcp must listen on 547 (-L 547) to hear it; with
+//   any other -L its exchanges all count as drops. perfdhcp itself takes
+//   replies at its -L port from any source port: dhcpg answers a relay at
+//   the port its RELAY-FORW came from (as for DHCPv4 above; a real relay
+//   sends from 547), so any -L works with it.
+// - Exact command lines that worked (in a namespace of their own; the
+//   loopback of a test namespace keeps port 547 to the test):
+//     kea-dhcp6 -p 10547, interfaces-config "lo/::1", the subnet selected by
+//       "relay": { "ip-addresses": ["::1"] } (the link-address is ::1):
+//     ip netns exec NS perfdhcp -6 -l lo -L 547 -N 10547 -A 1 \
+//         -e address-and-prefix -r 5 -n 5 -R 5 -W 1000000 ::1
+//       (5 of 5 Solicit/Advertise and Request/Reply, exit 0, 2 s; also with
+//        -l ::1 and -e address-only)
+//     kea-dhcp6 on lan0 of a bridged LAN, perfdhcp on another host's eth0:
+//     ip netns exec NS perfdhcp -6 -l eth0 -e address-and-prefix -r 5 -n 5 -R 5 -W 1000000
+//       (5 of 5, exit 0)
+// - The report is the DHCPv4 one with blocks "SOLICIT-ADVERTISE" and
+//   "REQUEST-REPLY"; the rate line still says "4-way exchanges/second".
 import { execFile } from 'node:child_process';
 
 export interface PerfdhcpOptions {
   /**
-   * 6: DHCPv6, relayed (-6 -A 1: one RELAY-FORW around each message, its
-   * link-address the -l address), asking for an address and a prefix
-   * (-e address-and-prefix). Found against dhcpg on loopback:
+   * 6: DHCPv6 (see the top of this file), relayed when a server is given.
+   * Against dhcpg on loopback:
    *   perfdhcp -6 -l ::1 -L 10546 -N 10547 -A 1 -e address-and-prefix -r 50 -n 200 -R 200 -W 2000000 ::1
-   *   (200 of 200 SOLICIT-ADVERTISE and REQUEST-REPLY; without -W the
-   *   last ADVERTISE came after perfdhcp stopped waiting, a drop)
-   * The report's blocks are SOLICIT-ADVERTISE and REQUEST-REPLY, read into
-   * discoverOffer and requestAck. Its DUIDs are DUID-LLs of the -b mac= addresses.
+   *   (200 of 200; without -W the last ADVERTISE came after perfdhcp
+   *   stopped waiting, a drop). Its SOLICIT-ADVERTISE and REQUEST-REPLY
+   *   blocks are read into discoverOffer and requestAck.
    */
   family?: 4 | 6;
-  /** The server, unicast: perfdhcp relays (giaddr = localAddress). */
-  server: string;
-  /** -l: must be an address on an interface of ns. */
+  /** DHCPv6 -e: what each client asks for (default address-and-prefix). */
+  leaseType?: 'address-only' | 'prefix-only' | 'address-and-prefix';
+  /**
+   * The server, unicast: perfdhcp relays (giaddr, or the RELAY-FORW's
+   * link-address, = localAddress). DHCPv6 only may leave it out: perfdhcp
+   * then multicasts from localAddress, an interface, as clients on its LAN.
+   */
+  server?: string;
+  /** -l: an address on an interface of ns (DHCPv6: or an interface). */
   localAddress: string;
   /** -r: exchanges started per second. */
   rate: number;
@@ -134,7 +176,10 @@ const buildArgv = (options: PerfdhcpOptions): string[] => {
     value === undefined ? [] : [name, String(value)];
   return [
     ...(options.lowPriority ? ['nice', '-n', '19'] : []),
-    'perfdhcp', ...(options.family === 6 ? ['-6', '-A', '1', '-e', 'address-and-prefix'] : ['-4']),
+    'perfdhcp',
+    ...(options.family === 6
+      ? ['-6', ...(options.server === undefined ? [] : ['-A', '1']), '-e', options.leaseType ?? 'address-and-prefix']
+      : ['-4']),
     '-l', options.localAddress,
     '-r', String(options.rate),
     ...flag('-n', options.count),
@@ -145,7 +190,7 @@ const buildArgv = (options: PerfdhcpOptions): string[] => {
     ...flag('-L', options.localPort),
     ...flag('-N', options.remotePort),
     ...flag('-b', options.baseMac === undefined ? undefined : `mac=${options.baseMac}`),
-    options.server,
+    ...(options.server === undefined ? [] : [options.server]),
   ];
 };
 
