@@ -21,7 +21,7 @@ import { startHttp } from './http.ts';
 import { listenForConfig, type ConfigListener } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { registration, REGISTRATION_PERIOD_MS } from './registration.ts';
-import { localAddresses, openSocket, openSocket6, type ListeningSocket } from './udp.ts';
+import { lanFamilies, localAddresses, openSocket, openSocket6, type ListeningSocket } from './udp.ts';
 
 export interface FrontendOptions {
   /** Connection string; undefined lets pg read libpq's PG* variables. */
@@ -133,6 +133,8 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   const engine6 = leaseEngine6(db, engineOptions);
 
   const registry = registration(db);
+  // Each named LAN is served in the families it has addresses for.
+  const lans = lanFamilies(options.interfaces ?? []);
   // DHCPv6 sockets, opened once the configuration first has Dhcp6 subnets.
   const sockets6: ListeningSocket[] = [];
   let opening6: Promise<void> | undefined;
@@ -143,9 +145,9 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
       handle: createHandler6({ engine: engine6, config: () => config!, clientPort: port6 === 547 ? 546 : port6 - 1, ready }),
       clientKey: clientKey6,
     };
-    const relays6 = await openSocket6({ port: port6, address: options.address6 ?? '::', besideLans: (options.interfaces ?? []).length > 0 });
+    const relays6 = await openSocket6({ port: port6, address: options.address6 ?? '::', besideLans: lans.v6.length > 0 });
     sockets6.push(relays6);
-    for (const name of options.interfaces ?? []) {
+    for (const name of lans.v6) {
       sockets6.push(await openSocket6({ port: relays6.socket.address().port, address: '::', interface: name }));
     }
     for (const listening of sockets6) loop.attach(listening, dhcp6);
@@ -304,7 +306,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   const relays = await openSocket({ port: options.port, address: options.address ?? '0.0.0.0' });
   const sockets: ListeningSocket[] = [relays];
   try {
-    for (const name of options.interfaces ?? []) {
+    for (const name of lans.v4) {
       sockets.push(await openSocket({ port: relays.socket.address().port, address: '0.0.0.0', interface: name }));
     }
   } catch (error) {

@@ -27,6 +27,25 @@ export const interfaceAddress = (name: string): string => {
   return address;
 };
 
+/**
+ * The named interfaces that have an IPv4 address (served by DHCPv4) and an
+ * IPv6 link-local one (served by DHCPv6): a LAN may be one family's only.
+ * One that has neither, or does not exist, is refused.
+ */
+export const lanFamilies = (names: string[]): { v4: string[]; v6: string[] } => {
+  const all = networkInterfaces();
+  for (const name of names) {
+    const addresses = all[name] ?? [];
+    if (!addresses.some((a) => a.family === 'IPv4' || (a.family === 'IPv6' && a.address.startsWith('fe80:')))) {
+      throw new Error(`there is no network interface named ${name} (or it is down)`);
+    }
+  }
+  return {
+    v4: names.filter((name) => all[name]!.some((a) => a.family === 'IPv4')),
+    v6: names.filter((name) => all[name]!.some((a) => a.family === 'IPv6' && a.address.startsWith('fe80:'))),
+  };
+};
+
 /** Every IPv4 address of this host. */
 export const localAddresses = (): Set<string> =>
   new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address)));

@@ -12,7 +12,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
-import { applyConfig4 } from '../../src/config/apply.ts';
+import { applyConfig, applyConfig4 } from '../../src/config/apply.ts';
+import { readDhcp6 } from '../../src/config/dhcp6.ts';
 import { readDhcp4 } from '../../src/config/dhcp4.ts';
 import type { Db } from '../../src/db/pool.ts';
 import { createClient, type ClientKind, type DhcpClient } from './dhcp-clients.ts';
@@ -150,6 +151,11 @@ export class Lab {
   /** Applies a Dhcp4 object directly; running front-ends pick it up through NOTIFY. */
   async apply(dhcp4: unknown): Promise<void> {
     await applyConfig4(this.db, readDhcp4(dhcp4).config);
+  }
+
+  /** Applies a Dhcp6 object directly; running front-ends pick it up through NOTIFY (and open their DHCPv6 sockets). */
+  async apply6(dhcp6: unknown): Promise<void> {
+    await applyConfig(this.db, { dhcp6: readDhcp6(dhcp6).config });
   }
 
   /** Writes { Dhcp4: dhcp4 } to a file for `serve --config`. */
