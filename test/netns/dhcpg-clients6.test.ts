@@ -105,18 +105,23 @@ t.test('dhcpg serving real DHCPv6 clients', { skip: noNetns || noClient }, async
     t.equal(new Set(leases.map((l) => l.addresses[0]?.address)).size, 10);
   });
 
-  t.test('a LAN behind dhcrelay -6', async (t) => {
-    const relayed = await relayedLan6(lab.topology, { router: '2001:db8:2::1/64' }, { router: '2001:db8:ff::1/64', server: '2001:db8:ff::2/64' });
-    const frontend = await lab.startFrontend(relayed.server.ns);
-    const relay = await startDhcrelay6(lab.topology, relayed.router, {
-      lower: [{ ifname: 'eth0' }], upper: [{ ifname: 'eth1', server: relayed.serverAddress }],
+  // A relay may forward to the server's global address, to its link-local
+  // address, or to ff02::1:2 on the link (RFC 8415, Section 19.1.1): the
+  // front-end serves its link's interface, so it hears all three.
+  for (const to of ['global', 'link-local', 'ff02::1:2'] as const) {
+    t.test(`a LAN behind dhcrelay -6 forwarding to the server's ${to} address`, async (t) => {
+      const relayed = await relayedLan6(lab.topology, { router: '2001:db8:2::1/64' }, { router: '2001:db8:ff::1/64', server: '2001:db8:ff::2/64' });
+      const frontend = await lab.startFrontend(relayed.server.ns, { interfaces: ['eth0'] });
+      const server = to === 'global' ? relayed.serverAddress : to === 'link-local' ? relayed.server.linkLocal : 'ff02::1:2';
+      const relay = await startDhcrelay6(lab.topology, relayed.router, { lower: [{ ifname: 'eth0' }], upper: [{ ifname: 'eth1', server }] });
+      t.teardown(() => relay.stop());
+      const host = await hostOnLan6(lab.topology, relayed.lan);
+      const c = await createClient6(lab.topology, 'dhclient', host.ns, host.ifname);
+      t.teardown(() => c.close());
+      const lease = await c.obtain({ address: true });
+      t.match(lease.addresses[0]?.address, /^2001:db8:2::1[0-9a-f]{2}$/, 'from the subnet of the relay\'s link-address');
+      t.ok(frontend.logEntries().some((e) => e.msg === 'lease granted'), 'granted by the front-end behind the relay');
+      await frontend.stop();
     });
-    t.teardown(() => relay.stop());
-    const host = await hostOnLan6(lab.topology, relayed.lan);
-    const c = await createClient6(lab.topology, 'dhclient', host.ns, host.ifname);
-    t.teardown(() => c.close());
-    const lease = await c.obtain({ address: true });
-    t.match(lease.addresses[0]?.address, /^2001:db8:2::1[0-9a-f]{2}$/, 'from the subnet of the relay\'s link-address');
-    t.ok(frontend.logEntries().some((e) => e.msg === 'lease granted'), 'granted by the front-end behind the relay');
-  });
+  }
 });
