@@ -21,8 +21,9 @@ import type { Db } from './pool.ts';
  * if its front-ends use the addition, so older front-ends go on serving.
  *   2: dhcpg 0.1.0 (handle4, frontend_config, schema_version)
  *   3: dhcpg 0.2.0 (front-ends register themselves)
+ *   4: dhcpg 0.3.0 (handle6; frontend_config carries the DHCPv6 subnets and the DUID)
  */
-export const CONTRACT = 3;
+export const CONTRACT = 4;
 
 /** The oldest contract this release's functions still serve. */
 export const OLDEST_SERVED_CONTRACT = 2;
