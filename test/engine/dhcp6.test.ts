@@ -117,3 +117,21 @@ t.test('a /64 address pool and a /32 delegated as /56: 2^64 and 2^24 leases, one
   t.equal(rows, 100, 'a row per lease handed out, nothing more');
   t.equal(LINK, '2001:db8:1::1');
 });
+
+t.test('subnet selection: the relay\'s Interface-Id, its link-address, a shared network', async (t) => {
+  const f = await engine6Fixture(t, {
+    subnet6: [{ id: 1, subnet: '2001:db8:1::/64', 'interface-id': 'port-7', pools: [{ pool: '2001:db8:1::100 - 2001:db8:1::1ff' }] }],
+    'shared-networks': [{
+      name: 'building',
+      subnet6: [
+        { id: 2, subnet: '2001:db8:2::/64', pools: [{ pool: '2001:db8:2::10 - 2001:db8:2::10' }] },
+        { id: 3, subnet: '2001:db8:3::/64', pools: [{ pool: '2001:db8:3::10 - 2001:db8:3::1f' }] },
+      ],
+    }],
+  });
+  const byInterfaceId = await f.handle([from(1, 'request', [NA], { link: '2001:db8:9::1', interface_id: Buffer.from('port-7').toString('hex') })]);
+  t.match(leaseOf(byInterfaceId[0]), /^2001:db8:1::/, 'Interface-Id first, whatever the link-address');
+  const shared = await f.handle([2, 3].map((n) => from(n, 'request', [NA], { link: '2001:db8:2::1' })));
+  t.same(shared.map((a) => a.subnet_id), [2, 3], 'the second client from the other subnet of the shared network');
+  t.match(leaseOf(shared[1]), /^2001:db8:3::/);
+});

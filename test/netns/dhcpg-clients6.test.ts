@@ -85,9 +85,22 @@ t.test('dhcpg serving real DHCPv6 clients', { skip: noNetns || noClient }, async
     t.equal(again.addresses[0]?.address, first.addresses[0]?.address, `${again.reason} answered by the remaining front-end`);
     t.equal(again.serverId, first.serverId, 'one server DUID for every front-end');
     t.ok(frontendB.logEntries().some((e) => e.msg === 'lease granted' && e.address === `${first.addresses[0]?.address}/128`), 'B granted it');
+
+    // No front-end at all past T2: the client rebinds, and a front-end
+    // started meanwhile on another server answers it.
+    await frontendB.stop();
+    const serverC = await hostOnLan6(lab.topology, lan, { ifname: 'lan0', addresses: ['2001:db8:1::4/64'] });
+    await new Promise((resolve) => setTimeout(resolve, (CONFIG['rebind-timer'] + 1) * 1000));
+    const frontendC = await lab.startFrontend(serverC.ns, { interfaces: ['lan0'] });
+    const rebound = await c.nextLease(30_000);
+    t.equal(rebound.reason, 'REBIND6', 'the client rebinds');
+    t.equal(rebound.addresses[0]?.address, first.addresses[0]?.address, 'and keeps its address through the new front-end');
+    await frontendC.stop();
   });
 
   t.test('restart without release: the same address; release: it goes back, and comes back to the same client', async (t) => {
+    const serverD = await hostOnLan6(lab.topology, lan, { ifname: 'lan0', addresses: ['2001:db8:1::5/64'] });
+    await lab.startFrontend(serverD.ns, { interfaces: ['lan0'] });
     const c = await client('dhcpcd');
     const first = await c.obtain({ address: true });
     const rebooted = await c.reboot();

@@ -124,3 +124,16 @@ t.test('relayed SOLICIT, REQUEST, RENEW, CONFIRM, INFORMATION-REQUEST, RELEASE',
   t.equal(metricValue(metrics, 'dhcpg_drops_total{family="6",reason="other-server"}'), 1);
   t.equal(metricValue(metrics, 'dhcpg_drops_total{family="6",reason="truncated-relay-header"}'), 1);
 });
+
+t.test('rapid commit: a SOLICIT asking for it on a subnet that allows it is answered with a REPLY that binds', async (t) => {
+  const { db, url } = await testDatabase(t);
+  await applyConfig(db, { dhcp6: readDhcp6({ ...config, 'rapid-commit': true }).config });
+  const frontend = await startFrontend({ url, port: 0, address: '127.0.0.1', port6: 0, address6: '::1' });
+  t.teardown(() => frontend.close());
+  const exchange = await relay(t);
+  const RAPID_COMMIT = 14;
+  const answer = innerOf(await exchange(frontend.udpPorts6()[0]!, relayed(message(SOLICIT, 9, [iaNaOption(na()), { code: RAPID_COMMIT, data: Buffer.alloc(0) }]))));
+  t.equal(answer.msgType, REPLY);
+  t.ok(answer.options.some((o) => o.code === RAPID_COMMIT), 'with the Rapid Commit option');
+  t.same(await db.query('bound', `select state from dhcpg.leases6`), [{ state: 'bound' }]);
+});
