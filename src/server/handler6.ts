@@ -88,14 +88,17 @@ const inPrefix = (address: string, cidr: string): boolean => {
   return value !== undefined && prefix !== undefined && value >= prefix.first && value <= prefix.last;
 };
 
-/** Configured options the client asked for (ORO) or marked always-send; preference only in an ADVERTISE. */
+/**
+ * Configured options the client asked for (ORO) or marked always-send. The
+ * preference belongs in an ADVERTISE alone (RFC 8415, Section 21.8), where it
+ * goes unasked: it is what the client chooses a server by.
+ */
 const configuredOptions = (request: Dhcp6Message, options: EncodedOptions | undefined, answerType: number) => {
   if (!options) return [];
   const requested = new Set(oro(request));
-  return [...options.payloads]
-    .filter(([code]) => requested.has(code) || options.alwaysSend.has(code) || (code === OPTION_PREFERENCE && answerType === ADVERTISE))
-    .filter(([code]) => code !== OPTION_PREFERENCE || answerType === ADVERTISE)
-    .map(([code, data]) => ({ code, data }));
+  const wanted = (code: number) =>
+    code === OPTION_PREFERENCE ? answerType === ADVERTISE : requested.has(code) || options.alwaysSend.has(code);
+  return [...options.payloads].filter(([code]) => wanted(code)).map(([code, data]) => ({ code, data }));
 };
 
 /** The IA options of an answer: leases with their lifetimes, or the status saying why there are none. */
