@@ -79,7 +79,7 @@ export const datagramLoop = (options: {
     if (turn) await turn;
     const started = performance.now();
     try {
-      const rx: Received = { data, from: { address: rinfo.address, port: rinfo.port }, interface: listening.interface };
+      const rx: Received = { data, from: { address: rinfo.address, port: rinfo.port }, interface: listening.interface, multicast: listening.multicast };
       const outcome = await family.handle(rx);
       count.received(outcome.type).inc();
       if (outcome.asked) count.dbLatency(outcome.type).observe((performance.now() - started) / 1000);
@@ -96,7 +96,7 @@ export const datagramLoop = (options: {
       }
       if (outcome.reply) {
         const { data: bytes, to, type } = outcome.reply;
-        listening.socket.send(bytes, to.port, to.address, (error) => {
+        (listening.sender ?? listening.socket).send(bytes, to.port, to.address, (error) => {
           if (error) {
             count.drops('send-failed').inc();
             log.warn({ to, err: error.message }, 'reply not sent');

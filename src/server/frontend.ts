@@ -21,7 +21,7 @@ import { startHttp } from './http.ts';
 import { listenForConfig, type ConfigListener } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { registration, REGISTRATION_PERIOD_MS } from './registration.ts';
-import { lanFamilies, localAddresses, openSocket, openSocket6, type ListeningSocket } from './udp.ts';
+import { lanFamilies, localAddresses, openLanSockets6, openSocket, openSocket6, type ListeningSocket } from './udp.ts';
 
 export interface FrontendOptions {
   /** Connection string; undefined lets pg read libpq's PG* variables. */
@@ -147,9 +147,7 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
     };
     const relays6 = await openSocket6({ port: port6, address: options.address6 ?? '::', besideLans: lans.v6.length > 0 });
     sockets6.push(relays6);
-    for (const name of lans.v6) {
-      sockets6.push(await openSocket6({ port: relays6.socket.address().port, address: '::', interface: name }));
-    }
+    for (const name of lans.v6) sockets6.push(...await openLanSockets6(relays6.socket.address().port, name));
     for (const listening of sockets6) loop.attach(listening, dhcp6);
     log.info({ udp6: sockets6.map((s) => `${s.interface?.name ?? options.address6 ?? '::'}:${s.socket.address().port}`) }, 'serving DHCPv6');
   })().catch((error: Error) => {

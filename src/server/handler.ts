@@ -19,6 +19,8 @@ export interface Received {
   from: Destination;
   /** The interface the datagram arrived on, when the socket is bound to one. */
   interface?: { name: string; address: string };
+  /** DHCPv6: whether it was sent to ff02::1:2 (else by unicast to this host). */
+  multicast?: boolean;
 }
 
 export interface Outcome {

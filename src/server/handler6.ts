@@ -8,7 +8,7 @@ import type { Answer6, Ia6, LeaseEngine6, Message6 } from '../engine/lease-engin
 import { duidHardwareAddress } from '../dhcp6/hardware-address.ts';
 import {
   iaNaOption, iaPdOption, STATUS_NO_ADDRS_AVAIL, STATUS_NO_BINDING, STATUS_NO_PREFIX_AVAIL, STATUS_NOT_ON_LINK,
-  STATUS_SUCCESS, statusCodeOption, type Status,
+  STATUS_SUCCESS, STATUS_USE_MULTICAST, statusCodeOption, type Status,
 } from '../dhcp6/ia.ts';
 import {
   ADVERTISE, clientFqdn, clientId, clientLinkLayerAddress, CONFIRM, decodePacket6, DECLINE, encodePacket6,
@@ -38,6 +38,10 @@ const ENGINE_TYPES: Record<number, Message6['type']> = {
 
 const OPTION_RAPID_COMMIT = 14;
 const OPTION_PREFERENCE = 7;
+const OPTION_UNICAST = 12;
+
+/** Told UseMulticast when sent by unicast; the other client messages are then dropped. */
+const USE_MULTICAST_ANSWERED: ReadonlySet<number> = new Set([REQUEST, RENEW, RELEASE, DECLINE]);
 
 const STATUS_CODES: Record<string, number> = {
   NoAddrsAvail: STATUS_NO_ADDRS_AVAIL, NoBinding: STATUS_NO_BINDING, NoPrefixAvail: STATUS_NO_PREFIX_AVAIL, NotOnLink: STATUS_NOT_ON_LINK,
@@ -46,6 +50,7 @@ const STATUS_CODES: Record<string, number> = {
 const STATUS_TEXT: Record<number, string> = {
   [STATUS_SUCCESS]: 'success', [STATUS_NO_ADDRS_AVAIL]: 'no addresses available', [STATUS_NO_BINDING]: 'no binding',
   [STATUS_NO_PREFIX_AVAIL]: 'no prefixes available', [STATUS_NOT_ON_LINK]: 'not on link',
+  [STATUS_USE_MULTICAST]: 'use multicast',
 };
 
 const status = (code: number): Status => ({ code, message: STATUS_TEXT[code] ?? '' });
@@ -159,6 +164,14 @@ export const createHandler6 = (context: Handler6Context) => async (rx: Received)
   if (named && !named.equals(config.duid)) return { type, drop: 'other-server' };
 
   const link = linkOf(relays, rx);
+  // RFC 8415, Sections 16 and 18.4: a client on the link may send by unicast
+  // only where the server gave it a Server Unicast option.
+  if (relays.length === 0 && !rx.multicast && !subnetOf(config, link)?.options.payloads.has(OPTION_UNICAST)) {
+    if (!USE_MULTICAST_ANSWERED.has(message.msgType)) return { type, drop: 'unicast' };
+    const told = replyFromRequest(message, REPLY, config.duid);
+    told.options.push(statusCodeOption(status(STATUS_USE_MULTICAST)));
+    return { type, reply: { data: encodePacket6(told), to: { address: rx.from.address, port: context.clientPort }, type: 'reply' } };
+  }
   let answerType = REPLY;
   let body: { code: number; data: Buffer }[];
   let subnet: CachedSubnet6 | undefined;

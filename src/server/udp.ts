@@ -13,8 +13,12 @@ import { isIPv6 } from 'node:net';
 
 export interface ListeningSocket {
   socket: dgram.Socket;
-  /** The directly attached LAN the socket is bound to, with its first IPv4 address. */
+  /** The directly attached LAN the socket is bound to, with its first IPv4 address (DHCPv6: its link-local one). */
   interface?: { name: string; address: string };
+  /** DHCPv6: the socket receives only what was sent to ff02::1:2, and answers through `sender`. */
+  multicast?: boolean;
+  /** The socket replies go out by, when not this one. */
+  sender?: dgram.Socket;
 }
 
 export const RECEIVE_BUFFER_BYTES = 4 << 20;
@@ -124,41 +128,58 @@ export const cachedSourceAddressTowards = (ttlMs = 10_000, maxEntries = 1024): (
 /** RFC 8415, Section 7.1: the group every DHCPv6 server and relay on a link listens to. */
 export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = 'ff02::1:2';
 
-/**
- * A DHCPv6 socket for relays (bound to address, for unicast from relays
- * anywhere), or, given an interface, for that LAN: bound to it, in its
- * ff02::1:2 group, and answering its clients at their link-local addresses
- * through it.
- */
-export const openSocket6 = async (options: {
-  port: number;
-  address: string;
-  interface?: string;
-  /** A relays' socket beside LANs' sockets: it must not get their clients' multicasts too. */
-  besideLans?: boolean;
-}): Promise<ListeningSocket> => {
-  const name = options.interface;
-  const lan = name === undefined ? undefined : { name, address: interfaceAddress6(name) };
+/** A DHCPv6 socket on port, bound to address (with a %scope for a link's group). */
+const bindSocket6 = async (port: number, address: string): Promise<dgram.Socket> => {
   const socket = dgram.createSocket({ type: 'udp6', ipv6Only: true, reuseAddr: true, recvBufferSize: RECEIVE_BUFFER_BYTES, lookup: literalLookup });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind({ port: options.port, address: lan ? '::' : options.address }, () => {
+    socket.bind({ port, address }, () => {
       socket.off('error', reject);
       resolve();
     });
   });
+  return socket;
+};
+
+/**
+ * The DHCPv6 socket for relays: bound to address, for unicast from relays
+ * anywhere. Beside LANs' sockets it takes no multicast: those are theirs.
+ */
+export const openSocket6 = async (options: { port: number; address: string; besideLans?: boolean }): Promise<ListeningSocket> => {
+  const socket = await bindSocket6(options.port, options.address);
   try {
-    if (lan) {
-      bindToDevice(socket, lan.name);
-      socket.addMembership(ALL_DHCP_RELAY_AGENTS_AND_SERVERS, `::%${lan.name}`);
-    } else if (options.besideLans) {
-      onlyJoinedMulticast(socket);
-    }
+    if (options.besideLans) onlyJoinedMulticast(socket);
   } catch (error) {
     socket.close();
     throw error;
   }
-  return { socket, interface: lan };
+  return { socket };
+};
+
+/**
+ * A LAN's two DHCPv6 sockets, both bound to its interface: one bound to
+ * ff02::1:2 and in that group, which receives what clients and relays
+ * multicast there, and one for unicast to this host on the LAN, which sends
+ * every answer (from the link-local address, to the client's). A client's
+ * unicast is told to use multicast (RFC 8415, Section 18.4): it can tell
+ * the two apart only by the socket it arrived on.
+ */
+export const openLanSockets6 = async (port: number, name: string): Promise<ListeningSocket[]> => {
+  const lan = { name, address: interfaceAddress6(name) };
+  const unicast = await bindSocket6(port, '::');
+  let group: dgram.Socket | undefined;
+  try {
+    bindToDevice(unicast, name);
+    onlyJoinedMulticast(unicast);
+    group = await bindSocket6(port, `${ALL_DHCP_RELAY_AGENTS_AND_SERVERS}%${name}`);
+    bindToDevice(group, name);
+    group.addMembership(ALL_DHCP_RELAY_AGENTS_AND_SERVERS, `::%${name}`);
+  } catch (error) {
+    unicast.close();
+    group?.close();
+    throw error;
+  }
+  return [{ socket: unicast, interface: lan }, { socket: group, interface: lan, multicast: true, sender: unicast }];
 };
 
 /** The interface's link-local address: the one its clients are answered from. */

@@ -10,7 +10,10 @@ import {
   OPTION_INTERFACE_ID, OPTION_ORO, OPTION_SERVERID, RELAY_FORW, RELEASE, RENEW, REPLY, REQUEST, serverId, SOLICIT,
   type Dhcp6Message, type Dhcp6Relay,
 } from '../../src/dhcp6/packet.ts';
+import { leaseEngine6 } from '../../src/engine/lease-engine6.ts';
+import { loadFrontendConfig } from '../../src/server/config-cache.ts';
 import { startFrontend, type Frontend } from '../../src/server/frontend.ts';
+import { createHandler6 } from '../../src/server/handler6.ts';
 import { testDatabase } from '../helpers/db.ts';
 import { metricValue } from '../helpers/dhcpg-netns.ts';
 
@@ -136,4 +139,26 @@ t.test('rapid commit: a SOLICIT asking for it on a subnet that allows it is answ
   t.equal(answer.msgType, REPLY);
   t.ok(answer.options.some((o) => o.code === RAPID_COMMIT), 'with the Rapid Commit option');
   t.same(await db.query('bound', `select state from dhcpg.leases6`), [{ state: 'bound' }]);
+});
+
+t.test('a client on the link sending by unicast is told UseMulticast (RFC 8415, Section 18.4)', async (t) => {
+  const { db } = await testDatabase(t);
+  await applyConfig(db, { dhcp6: readDhcp6({ ...config, subnet6: [{ ...config.subnet6[0], interface: 'lan0' }] }).config });
+  const cache = await loadFrontendConfig(db);
+  const handle = createHandler6({ engine: leaseEngine6(db), config: () => cache, clientPort: 546, ready: () => true });
+  const onLan = (data: Buffer, multicast: boolean) =>
+    handle({ data, from: { address: 'fe80::2', port: 546 }, interface: { name: 'lan0', address: 'fe80::1' }, multicast });
+  const server = { code: OPTION_SERVERID, data: cache.duid };
+
+  const told = await onLan(encodePacket6(message(REQUEST, 1, [server, iaNaOption(na())])), false);
+  const reply = decodePacket6(told.reply!.data, 'client');
+  t.ok(reply.ok);
+  const answer = (reply as { packet: Dhcp6Message }).packet;
+  t.equal(answer.msgType, REPLY);
+  t.same(answer.options.find((o) => o.code === STATUS_CODE)?.data.readUInt16BE(0), 5, 'UseMulticast');
+  t.same(iaNas(answer), [], 'and nothing else');
+  t.equal((await onLan(encodePacket6(message(SOLICIT, 2, [iaNaOption(na())])), false)).drop, 'unicast', 'a unicast SOLICIT is dropped');
+  const advertised = await onLan(encodePacket6(message(SOLICIT, 3, [iaNaOption(na())])), true);
+  t.equal(advertised.reply?.type, 'advertise', 'the same SOLICIT to ff02::1:2 is answered');
+  t.same(await db.query('none', 'select count(*)::int as n from dhcpg.lease6 where state = $1', ['bound']), [{ n: 0 }], 'nothing bound by unicast');
 });
