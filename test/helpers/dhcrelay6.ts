@@ -81,7 +81,7 @@ export const dhcrelayInterfaceId = (id: number): Buffer => {
   return bytes;
 };
 
-export const dhcrelay6Argv = (options: Dhcrelay6Options): string[] => [
+const dhcrelay6Argv = (options: Dhcrelay6Options): string[] => [
   'dhcrelay', '-6', '-d', '--no-pid',
   ...(options.interfaceId ? ['-I'] : []),
   ...options.lower.flatMap((lower) => [

@@ -72,11 +72,6 @@ export const disableIpv6 = async (ns: string): Promise<void> => {
   await sysctl(ns, { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 });
 };
 
-/** DAD on or off for one existing interface (addresses added later follow it). */
-export const setDad = async (ns: string, ifname: string, on: boolean): Promise<void> => {
-  await sysctl(ns, { [`net.ipv6.conf.${ifname}.accept_dad`]: on ? 1 : 0 });
-};
-
 /** Routing between interfaces of ns (a router's namespace). */
 export const enableForwarding6 = async (ns: string): Promise<void> => {
   await sysctl(ns, { 'net.ipv6.conf.all.forwarding': 1 });
