@@ -6,7 +6,9 @@ import t from 'tap';
 import { connect, type Db } from '../../src/db/pool.ts';
 import { leaseEngine4 } from '../../src/engine/lease-engine.ts';
 import { walFlusher, type WalFlusher } from '../../src/engine/wal-flush.ts';
+import { leaseEngine6 } from '../../src/engine/lease-engine6.ts';
 import { client, engineFixture, RELAYED, smallLan, T } from '../helpers/engine.ts';
+import { engine6Fixture, from, relayedLan } from '../helpers/engine6.ts';
 
 const at = { now: T(0) };
 
@@ -119,4 +121,20 @@ t.test('a flush makes the WAL durable past every batch committed before it, unde
     if (!lsn!.durable) return t.fail(`ACK ${n} was answered before its commit was flushed`);
   }
   t.pass('every ACK came after the WAL was flushed past its commit');
+});
+
+t.test('DHCPv6: a REPLY that binds, renews or releases waits for the flush; an ADVERTISE does not', async (t) => {
+  const f = await engine6Fixture(t, relayedLan());
+  const held = heldFlusher();
+  const engine = leaseEngine6(f.db, { concurrency: 1, flusher: held.flusher });
+  const advertise = await engine.handle(from(1, 'solicit', [{ kind: 'na', iaid: 1 }]), T(0));
+  t.equal(advertise.action, 'advertise');
+  t.equal(held.pending.length, 0, 'an ADVERTISE does not wait for a flush');
+  for (const type of ['request', 'renew', 'release'] as const) {
+    const reply = engine.handle(from(1, type, [{ kind: 'na', iaid: 1 }]), T(0));
+    while (held.pending.length === 0 && !(await settled(reply))) await new Promise((resolve) => setImmediate(resolve));
+    t.notOk(await settled(reply), `no ${type} REPLY before the flush`);
+    held.pending.shift()?.resolve();
+    t.equal((await reply).action, 'reply');
+  }
 });
