@@ -9,6 +9,7 @@ import { numberToIpv4 } from '../net/ipv4.ts';
 import type { Config4 } from './dhcp4.ts';
 import type { Config6 } from './dhcp6.ts';
 import { writeDhcp6, type Apply6Summary } from './apply6.ts';
+import { hex, writeNetworks } from './topology.ts';
 
 export interface ApplySummary {
   serial: number;
@@ -43,16 +44,8 @@ class DryRunDone extends Error {
   }
 }
 
-const hex = (value: Buffer | undefined): string | null => value?.toString('hex') ?? null;
-
 const writeTopology = async (tx: Tx, config: Config4): Promise<void> => {
-  await tx.query(`delete from dhcpg.shared_network4 where not (name = any ($1::text[]))`, [config.sharedNetworks]);
-  await tx.query(
-    `insert into dhcpg.shared_network4 (name) select unnest($1::text[]) on conflict (name) do nothing`,
-    [config.sharedNetworks],
-  );
-  // Removing a subnet removes its pools, reservations and leases (cascade).
-  await tx.query(`delete from dhcpg.subnet4 where not (id = any ($1::int[]))`, [config.subnets.map((s) => s.id)]);
+  await writeNetworks(tx, 4, config.sharedNetworks, config.subnets.map((s) => s.id));
   await tx.query(
     `insert into dhcpg.subnet4 as s (id, prefix, shared_network_id, interface, relay_addresses,
        valid_lifetime, renew_timer, rebind_timer, offer_lifetime, decline_probation,

@@ -6,8 +6,7 @@
 import type { Tx } from '../db/pool.ts';
 import { ipv6FromValue, ipv6Value } from '../net/ipv6-range.ts';
 import type { Config6 } from './dhcp6.ts';
-
-const hex = (value: Buffer | undefined): string | null => value?.toString('hex') ?? null;
+import { hex, writeNetworks } from './topology.ts';
 
 /** An IPv6 address's 128-bit number (the reader checked every address). */
 const addressNumber = (address: string): bigint => ipv6Value(address)!;
@@ -20,11 +19,7 @@ export interface Apply6Summary {
 }
 
 export const writeDhcp6 = async (tx: Tx, config: Config6): Promise<Apply6Summary> => {
-  await tx.query(`delete from dhcpg.shared_network6 where not (name = any ($1::text[]))`, [config.sharedNetworks]);
-  await tx.query(`insert into dhcpg.shared_network6 (name) select unnest($1::text[]) on conflict (name) do nothing`,
-    [config.sharedNetworks]);
-  // Removing a subnet removes its pools, reservations and leases (cascade).
-  await tx.query(`delete from dhcpg.subnet6 where not (id = any ($1::int[]))`, [config.subnets.map((s) => s.id)]);
+  await writeNetworks(tx, 6, config.sharedNetworks, config.subnets.map((s) => s.id));
   await tx.query(
     `insert into dhcpg.subnet6 as s (id, prefix, shared_network_id, interface, interface_id, relay_addresses,
        preferred_lifetime, valid_lifetime, renew_timer, rebind_timer, rapid_commit, decline_probation, option_data)

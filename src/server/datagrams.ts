@@ -9,9 +9,11 @@ import type { ListeningSocket } from './udp.ts';
 
 export interface Family {
   family: '4' | '6';
-  handle(rx: Received): Promise<Outcome>;
-  /** Whose message this is, so that one client's messages are handled in arrival order. */
-  clientKey(data: Buffer): string;
+  /**
+   * Whose message a datagram is, so that one client's messages are handled
+   * in arrival order, and what answers it (reading the datagram once).
+   */
+  accept(rx: Received): { client: string; answer(): Promise<Outcome> };
   /** A datagram this socket leaves to another of the family's sockets. */
   notForSocket?(listening: ListeningSocket, data: Buffer): boolean;
 }
@@ -74,13 +76,14 @@ export const datagramLoop = (options: {
       return;
     }
     inFlight++;
-    const client = `${family.family}${family.clientKey(data)}`;
+    const rx: Received = { data, from: { address: rinfo.address, port: rinfo.port }, interface: listening.interface, multicast: listening.multicast };
+    const accepted = family.accept(rx);
+    const client = `${family.family}${accepted.client}`;
     const turn = turns.begin(client);
     if (turn) await turn;
     const started = performance.now();
     try {
-      const rx: Received = { data, from: { address: rinfo.address, port: rinfo.port }, interface: listening.interface, multicast: listening.multicast };
-      const outcome = await family.handle(rx);
+      const outcome = await accepted.answer();
       count.received(outcome.type).inc();
       if (outcome.asked) count.dbLatency(outcome.type).observe((performance.now() - started) / 1000);
       if (outcome.drop) {

@@ -15,6 +15,7 @@ import { log } from '../log.ts';
 import { loadFrontendConfig, type FrontendConfig } from './config-cache.ts';
 import { datagramLoop, type Family } from './datagrams.ts';
 import { createHandler } from './handler.ts';
+import { decodePacket6 } from '../dhcp6/packet.ts';
 import { clientKey6, createHandler6 } from './handler6.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { startHttp } from './http.ts';
@@ -140,10 +141,13 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   let opening6: Promise<void> | undefined;
   const startDhcp6 = (): Promise<void> => (opening6 ??= (async () => {
     const port6 = options.port6 ?? 547;
+    const handle6 = createHandler6({ engine: engine6, config: () => config!, clientPort: port6 === 547 ? 546 : port6 - 1, ready });
     const dhcp6: Family = {
       family: '6',
-      handle: createHandler6({ engine: engine6, config: () => config!, clientPort: port6 === 547 ? 546 : port6 - 1, ready }),
-      clientKey: clientKey6,
+      accept: (rx) => {
+        const decoded = decodePacket6(rx.data, 'server');
+        return { client: clientKey6(decoded), answer: () => handle6(rx, decoded) };
+      },
     };
     const relays6 = await openSocket6({ port: port6, address: options.address6 ?? '::', besideLans: lans.v6.length > 0 });
     sockets6.push(relays6);
@@ -279,19 +283,20 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
 
 
   const local = { addresses: localAddresses(), at: Date.now() };
+  const handle4 = createHandler({
+    engine,
+    config: () => config!,
+    localAddresses: () => {
+      if (Date.now() - local.at > 10_000) Object.assign(local, { addresses: localAddresses(), at: Date.now() });
+      return local.addresses;
+    },
+    clientPort: options.port === 67 ? 68 : options.port + 1,
+    ready,
+  });
   const dhcp4: Family = {
     family: '4',
-    handle: createHandler({
-      engine,
-      config: () => config!,
-      localAddresses: () => {
-        if (Date.now() - local.at > 10_000) Object.assign(local, { addresses: localAddresses(), at: Date.now() });
-        return local.addresses;
-      },
-      clientPort: options.port === 67 ? 68 : options.port + 1,
-      ready,
-    }),
-    clientKey: (data) => data.toString('hex', 28, 44),
+    // The chaddr field.
+    accept: (rx) => ({ client: rx.data.toString('hex', 28, 44), answer: () => handle4(rx) }),
     /**
      * With LANs served, a datagram straight from a client (no giaddr) reaches
      * the relays' socket too when it is a broadcast, and its LAN's socket

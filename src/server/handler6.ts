@@ -13,7 +13,7 @@ import {
 import {
   ADVERTISE, clientFqdn, clientId, clientLinkLayerAddress, CONFIRM, decodePacket6, DECLINE, encodePacket6,
   iaNas, iaPds, INFORMATION_REQUEST, interfaceId, oro, rapidCommit, REBIND, relayChain, relayReplyTo, RELEASE,
-  RENEW, REPLY, REQUEST, replyFromRequest, serverId, SOLICIT, type Dhcp6Message, type Dhcp6Relay,
+  RENEW, REPLY, REQUEST, replyFromRequest, serverId, SOLICIT, type DecodeResult6, type Dhcp6Message, type Dhcp6Relay,
 } from '../dhcp6/packet.ts';
 import { ipv6Value, parseIpv6Prefix } from '../net/ipv6-range.ts';
 import type { CachedSubnet6, EncodedOptions, FrontendConfig } from './config-cache.ts';
@@ -106,22 +106,18 @@ const configuredOptions = (request: Dhcp6Message, options: EncodedOptions | unde
   return [...options.payloads].filter(([code]) => wanted(code)).map(([code, data]) => ({ code, data }));
 };
 
-/** The IA options of an answer: leases with their lifetimes, or the status saying why there are none. */
+/** The IA options of an answer: leases with their lifetimes, or the status saying why there are none (and no timers). */
 const iaOptions = (answer: Answer6) => answer.ias.map((ia) => {
   const code = ia.status === null ? undefined : STATUS_CODES[ia.status];
-  const iaStatus = code === undefined ? undefined : status(code);
-  if (ia.kind === 'na') {
-    return iaNaOption({
-      iaid: ia.iaid, t1: ia.leases.length ? ia.t1 : 0, t2: ia.leases.length ? ia.t2 : 0, status: iaStatus, options: [],
-      addresses: ia.leases.map((l) => ({ address: l.prefix.split('/')[0]!, preferredLifetime: l.preferred, validLifetime: l.valid, options: [] })),
-    });
-  }
-  return iaPdOption({
-    iaid: ia.iaid, t1: ia.leases.length ? ia.t1 : 0, t2: ia.leases.length ? ia.t2 : 0, status: iaStatus, options: [],
-    prefixes: ia.leases.map((l) => ({
-      prefix: l.prefix.split('/')[0]!, prefixLength: Number(l.prefix.split('/')[1]), preferredLifetime: l.preferred, validLifetime: l.valid, options: [],
-    })),
+  const held = ia.leases.length > 0;
+  const fixed = { iaid: ia.iaid, t1: held ? ia.t1 : 0, t2: held ? ia.t2 : 0, status: code === undefined ? undefined : status(code), options: [] };
+  const leases = ia.leases.map((lease) => {
+    const [address = '', length = '128'] = lease.prefix.split('/');
+    return { address, prefixLength: Number(length), preferredLifetime: lease.preferred, validLifetime: lease.valid, options: [] };
   });
+  return ia.kind === 'na'
+    ? iaNaOption({ ...fixed, addresses: leases })
+    : iaPdOption({ ...fixed, prefixes: leases.map(({ address, ...rest }) => ({ prefix: address, ...rest })) });
 });
 
 /** What the client holds or asks for, per IA, as the engine reads it. */
@@ -141,14 +137,12 @@ const hostnameOf = (message: Dhcp6Message): string | undefined => {
   return name && 'name' in name ? name.name : undefined;
 };
 
-/** Whose message a datagram is (its client's DUID, inside any relays), so that one client's messages go in turn. */
-export const clientKey6 = (data: Buffer): string => {
-  const decoded = decodePacket6(data, 'server');
-  return decoded.ok ? clientId(relayChain(decoded.packet).message)?.toString('hex') ?? '' : '';
-};
+/** Whose message a decoded datagram is: its client's DUID, inside any relays. */
+export const clientKey6 = (decoded: DecodeResult6): string =>
+  decoded.ok ? clientId(relayChain(decoded.packet).message)?.toString('hex') ?? '' : '';
 
-export const createHandler6 = (context: Handler6Context) => async (rx: Received): Promise<Outcome> => {
-  const decoded = decodePacket6(rx.data, 'server');
+/** Answers a datagram, given decoded when the caller has read it already. */
+export const createHandler6 = (context: Handler6Context) => async (rx: Received, decoded = decodePacket6(rx.data, 'server')): Promise<Outcome> => {
   if (!decoded.ok) return { type: 'unknown', drop: decoded.reason, detail: decoded.detail };
   const { message, relays } = relayChain(decoded.packet);
   const type = MESSAGE_NAMES_6[message.msgType] ?? `type-${message.msgType}`;

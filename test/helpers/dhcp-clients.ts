@@ -115,9 +115,9 @@ export interface DhcpClient {
 
 const CLIENT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 // Clients get a clean environment: the hooks record all of it.
-const CLIENT_ENV: NodeJS.ProcessEnv = { PATH: CLIENT_PATH };
-const DEFAULT_TIMEOUT_MS = 20_000;
-const POLL_MS = 50;
+export const CLIENT_ENV: NodeJS.ProcessEnv = { PATH: CLIENT_PATH };
+export const DEFAULT_TIMEOUT_MS = 20_000;
+export const POLL_MS = 50;
 
 const EXECUTABLES: Record<ClientKind, string> = { dhclient: 'dhclient', udhcpc: 'busybox', dhcpcd: 'dhcpcd' };
 

@@ -105,7 +105,7 @@
 // release(), reboot() or close(); topology.cleanup() stops what is left.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { commandAvailable, hookScript, parseEnv, type HookEvent } from './dhcp-clients.ts';
+import { CLIENT_ENV, commandAvailable, DEFAULT_TIMEOUT_MS, hookScript, parseEnv, POLL_MS, type HookEvent } from './dhcp-clients.ts';
 import { exec, within, type SpawnedProcess, type Topology } from './netns.ts';
 import { linkLocal } from './netns6.ts';
 
@@ -197,10 +197,6 @@ export interface Dhcp6Client {
   close(): Promise<void>;
 }
 
-const CLIENT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
-const CLIENT_ENV: NodeJS.ProcessEnv = { PATH: CLIENT_PATH };
-const DEFAULT_TIMEOUT_MS = 20_000;
-const POLL_MS = 50;
 const LEASE_REASONS: ReadonlySet<string> = new Set(['BOUND6', 'RENEW6', 'REBIND6', 'REBOOT6']);
 
 const EXECUTABLES: Record<Client6Kind, string> = { dhclient: 'dhclient', dhcpcd: 'dhcpcd' };
