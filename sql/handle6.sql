@@ -12,8 +12,18 @@
 --
 -- Client locks are taken first, for the whole batch in lock-id order, so
 -- batches from any number of front-ends never deadlock; every other claim
--- skips what another transaction holds (dhcpg.claim6). A batch that only
--- advertises commits without waiting for the WAL flush, as DHCPv4 offers do.
+-- skips what another transaction holds.
+--
+-- The usual IA (one message per client in the batch, asking for its lease or
+-- a new one) is claimed set-based, each step once per batch: the clients'
+-- current leases are renewed by one UPDATE, and new leases are numbered from
+-- their pools' sequences and written by one INSERT. What that does not settle
+-- (reservations, hints of a client without a lease, a pool used up, a client
+-- with several messages in the batch, RELEASE and DECLINE) goes one IA at a
+-- time in the batch's order, through dhcpg.claim6.
+--
+-- A batch that only advertises commits without waiting for the WAL flush, as
+-- DHCPv4 offers do.
 create or replace function dhcpg.handle6(
   messages  jsonb,
   now       timestamptz default now())
@@ -21,106 +31,211 @@ returns setof jsonb
 language plpgsql
 security definer
 set search_path = dhcpg, pg_catalog, pg_temp
+-- As dhcpg.handle4: generic plans, not a re-plan of the array conditions at
+-- every call.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
-  v_message  jsonb;
-  v_ia       jsonb;
-  v_type     text;
-  v_duid     bytea;
-  v_subnets  integer[];
-  v_subnet   dhcpg.subnet6;
-  v_lease    dhcpg.lease6;
-  v_state    dhcpg.lease_state;
-  v_ias      jsonb;
-  v_leases   jsonb;
-  v_status   text;
-  v_action   text;
-  v_durable  boolean := false;
+  v_ias       dhcpg.ia6[];
+  v_outcomes  dhcpg.ia6_outcome[];
+  v_ia        dhcpg.ia6;
+  v_lease     dhcpg.lease6;
+  v_status    text;
 begin
   perform pg_advisory_xact_lock(k.id)
     from (select distinct dhcpg.client_lock_id(decode(m->>'duid', 'hex')) as id
             from jsonb_array_elements(handle6.messages) m order by 1) k;
 
-  for v_message in select m from jsonb_array_elements(handle6.messages) m loop
-    v_type := v_message->>'type';
-    v_duid := decode(v_message->>'duid', 'hex');
-    v_subnets := dhcpg.select_subnet6((v_message->>'link')::inet, v_message->>'interface',
-                                      decode(v_message->>'interface_id', 'hex'));
-    if cardinality(v_subnets) = 0 then
-      return next jsonb_build_object('action', 'drop', 'reason', 'no-subnet');
-      continue;
+  -- Every IA of the batch (a message without IAs: one row, ia_ordinal null),
+  -- with its message's subnets. SOLICIT advertises, unless the client asked
+  -- for Rapid Commit where the subnet allows it (RFC 8415 18.3.1).
+  select coalesce(array_agg(x.w order by (x.w).ordinal, (x.w).ia_ordinal), '{}')
+    into v_ias
+    from (
+      select row(
+               m.ordinal, i.ordinal, m.type, m.duid, decode(m.message->>'hw_address', 'hex'), m.message->>'hostname',
+               m.subnets,
+               case when m.type = 'solicit'
+                         and not (s.rapid_commit and coalesce((m.message->>'rapid_commit')::boolean, false))
+                    then 'offered' else 'bound' end,
+               i.ia->>'kind', (i.ia->>'iaid')::bigint,
+               array(select jsonb_array_elements_text(coalesce(i.ia->'hints', '[]'))::inet),
+               m.type in ('solicit', 'request', 'renew', 'rebind') and s.id is not null
+                 and m.client_messages = 1
+                 and count(*) over (partition by m.ordinal, i.ia->>'kind', i.ia->>'iaid') = 1
+             )::dhcpg.ia6 as w
+        from (select x.ordinal::integer, x.message, x.message->>'type' as type, decode(x.message->>'duid', 'hex') as duid,
+                     l.subnets, count(*) over (partition by x.message->>'duid') as client_messages
+                from jsonb_array_elements(handle6.messages) with ordinality x(message, ordinal)
+                -- Subnets once per link of the batch (a relay's clients share one).
+                join (select d.link, dhcpg.select_subnet6((d.link->>'link')::inet, d.link->>'interface',
+                                                          decode(d.link->>'interface_id', 'hex')) as subnets
+                        from (select distinct jsonb_build_object('link', m->'link', 'interface', m->'interface',
+                                                                 'interface_id', m->'interface_id') as link
+                                from jsonb_array_elements(handle6.messages) m) d) l
+                  on l.link = jsonb_build_object('link', x.message->'link', 'interface', x.message->'interface',
+                                                 'interface_id', x.message->'interface_id')) m
+        left join dhcpg.subnet6 s on s.id = m.subnets[1]
+        left join lateral jsonb_array_elements(coalesce(m.message->'ias', '[]')) with ordinality i(ia, ordinal) on true) x;
+
+  -- 1. Batched IAs whose client holds, or held, a lease of their kind and
+  --    IAID in these subnets (declined ones excepted): it stays theirs until
+  --    another client takes the row. Another row of the same client and IA
+  --    (in another subnet of a shared network) gives up its identity: one
+  --    lease per client per IA.
+  with held as (
+    select w.ordinal, w.ia_ordinal, l.prefix, l.expires_at
+      from unnest(v_ias) w
+      join dhcpg.lease6 l on l.subnet_id = any (w.subnets) and l.duid = w.duid and l.iaid = w.iaid
+                         and l.kind = w.kind and l.state <> 'declined'
+      where w.batched
+      for update of l),
+  chosen as (
+    select distinct on (h.ordinal, h.ia_ordinal) h.*
+      from held h
+      order by h.ordinal, h.ia_ordinal, h.expires_at desc),
+  given_up as (
+    update dhcpg.lease6 l set duid = null, iaid = null
+      from held h
+      where l.prefix = h.prefix and h.prefix not in (select c.prefix from chosen c)),
+  renewed as (
+    update dhcpg.lease6 l set
+        hw_address = w.hw_address,
+        hostname = w.hostname,
+        state = w.state,
+        preferred_until = handle6.now + make_interval(secs => s.preferred_lifetime),
+        expires_at = handle6.now + make_interval(secs => case when w.state = 'offered' then s.offer_lifetime
+                                                              else s.valid_lifetime end),
+        updated_at = handle6.now
+      from chosen c, unnest(v_ias) w, dhcpg.subnet6 s
+      where l.prefix = c.prefix and (w.ordinal, w.ia_ordinal) = (c.ordinal, c.ia_ordinal) and s.id = l.subnet_id
+      returning w.ordinal, w.ia_ordinal, l.prefix, l.subnet_id)
+  select coalesce(array_agg(row(r.ordinal, r.ia_ordinal, r.prefix, r.subnet_id, null)::dhcpg.ia6_outcome), '{}')
+    into v_outcomes
+    from renewed r;
+
+  -- 2. Batched IAs with no lease, no hint and no reservation: a never-used
+  --    lease from the first pool of their kind, its next offset (nextval
+  --    never repeats and never waits), written under a try-lock of its
+  --    address so that a hint claimed elsewhere never makes this wait.
+  with wanted as materialized (
+    select w.ordinal, w.ia_ordinal, w.duid, w.iaid, w.kind, w.hw_address, w.hostname, w.state, first.pool
+      from unnest(v_ias) w
+      cross join lateral (
+        select p from dhcpg.pool6 p
+          where p.subnet_id = any (w.subnets) and p.kind = w.kind
+          order by array_position(w.subnets, p.subnet_id), p.id
+          limit 1) first(pool)
+      where w.batched and cardinality(w.hints) = 0
+        and (w.ordinal, w.ia_ordinal) not in (select o.ordinal, o.ia_ordinal from unnest(v_outcomes) o)
+        and not exists (
+          select from dhcpg.reservation6 r
+            where (r.duid = w.duid or (w.hw_address is not null and r.hw_address = w.hw_address))
+              and (r.subnet_id = any (w.subnets) or r.subnet_id is null))),
+  numbered as materialized (
+    select w.*, nextval(dhcpg.pool6_sequence((w.pool).id)) as k
+      from wanted w
+      -- In the batch's order (a volatile target is computed after the sort).
+      order by w.ordinal, w.ia_ordinal),
+  placed as materialized (
+    select n.*, dhcpg.pool6_lease(n.pool, n.k) as prefix
+      from numbered n
+      where n.k < (n.pool).size),
+  written as (
+    insert into dhcpg.lease6 (prefix, kind, subnet_id, pool_id, state, duid, iaid, hw_address, hostname,
+                              preferred_until, expires_at, updated_at)
+      select p.prefix, p.kind, s.id, (p.pool).id, p.state, p.duid, p.iaid, p.hw_address, p.hostname,
+             handle6.now + make_interval(secs => s.preferred_lifetime),
+             handle6.now + make_interval(secs => case when p.state = 'offered' then s.offer_lifetime
+                                                      else s.valid_lifetime end),
+             handle6.now
+        from placed p
+        join dhcpg.subnet6 s on s.id = (p.pool).subnet_id
+        where pg_try_advisory_xact_lock(dhcpg.client_lock_id(decode(md5(p.prefix::text), 'hex')))
+      on conflict do nothing
+      returning prefix, subnet_id)
+  select v_outcomes || coalesce(array_agg(row(p.ordinal, p.ia_ordinal, w.prefix, w.subnet_id, null)::dhcpg.ia6_outcome), '{}')
+    into v_outcomes
+    from written w
+    join placed p on p.prefix = w.prefix;
+
+  -- 3. The rest, one IA at a time in the batch's order.
+  for v_ia in
+    select w.* from unnest(v_ias) w
+      where w.ia_ordinal is not null and cardinality(w.subnets) > 0
+        and (w.ordinal, w.ia_ordinal) not in (select o.ordinal, o.ia_ordinal from unnest(v_outcomes) o)
+      order by w.ordinal, w.ia_ordinal
+  loop
+    if v_ia.type in ('solicit', 'request', 'renew', 'rebind') then
+      v_lease := dhcpg.claim6(v_ia.subnets, v_ia.kind, v_ia.duid, v_ia.iaid, v_ia.hw_address, v_ia.hints,
+                              v_ia.state, v_ia.hostname, handle6.now);
+      v_outcomes := v_outcomes || row(v_ia.ordinal, v_ia.ia_ordinal, v_lease.prefix, v_lease.subnet_id,
+        case when v_lease.prefix is not null then null
+             when v_ia.kind = 'pd' then 'NoPrefixAvail' else 'NoAddrsAvail' end)::dhcpg.ia6_outcome;
+    else
+      -- RELEASE and DECLINE: the client's leases of this IA (every one it
+      -- names, or all when it names none) end, or go into probation.
+      with ended as (
+        update dhcpg.lease6 l set
+            state = case when v_ia.type = 'decline' then 'declined'::dhcpg.lease_state else 'released' end,
+            expires_at = case when v_ia.type = 'decline'
+                              then handle6.now + make_interval(secs => s.decline_probation) else handle6.now end,
+            duid = case when v_ia.type = 'decline' then null else l.duid end,
+            iaid = case when v_ia.type = 'decline' then null else l.iaid end,
+            updated_at = handle6.now
+          from dhcpg.subnet6 s
+          where s.id = l.subnet_id and l.subnet_id = any (v_ia.subnets) and l.duid = v_ia.duid
+            and l.iaid = v_ia.iaid and l.kind = v_ia.kind
+            and l.state in ('offered', 'bound')
+            and (cardinality(v_ia.hints) = 0 or l.prefix = any (v_ia.hints::cidr[]))
+          returning l.prefix)
+      select case when count(*) = 0 then 'NoBinding' end into v_status from ended;
+      v_outcomes := v_outcomes || row(v_ia.ordinal, v_ia.ia_ordinal, null, null, v_status)::dhcpg.ia6_outcome;
     end if;
-    select s.* into v_subnet from dhcpg.subnet6 s where s.id = v_subnets[1];
-
-    -- SOLICIT advertises, unless the client asked for Rapid Commit where the
-    -- subnet allows it (RFC 8415 18.3.1); REQUEST, RENEW and REBIND bind.
-    v_state := case when v_type = 'solicit' and not (v_subnet.rapid_commit and coalesce((v_message->>'rapid_commit')::boolean, false))
-                    then 'offered' else 'bound' end;
-    v_action := case when v_state = 'offered' then 'advertise' else 'reply' end;
-    v_ias := '[]';
-
-    for v_ia in select i from jsonb_array_elements(coalesce(v_message->'ias', '[]')) i loop
-      v_leases := '[]';
-      v_status := null;
-      if v_type in ('solicit', 'request', 'renew', 'rebind') then
-        v_lease := dhcpg.claim6(v_subnets, v_ia->>'kind', v_duid, (v_ia->>'iaid')::bigint,
-                                decode(v_message->>'hw_address', 'hex'),
-                                array(select jsonb_array_elements_text(coalesce(v_ia->'hints', '[]'))::inet),
-                                v_state, v_message->>'hostname', handle6.now);
-        if v_lease.prefix is null then
-          v_status := case when v_ia->>'kind' = 'pd' then 'NoPrefixAvail' else 'NoAddrsAvail' end;
-        else
-          select s.* into v_subnet from dhcpg.subnet6 s where s.id = v_lease.subnet_id;
-          v_leases := jsonb_build_array(jsonb_build_object(
-            'prefix', v_lease.prefix,
-            'preferred', v_subnet.preferred_lifetime,
-            'valid', v_subnet.valid_lifetime));
-          v_durable := v_durable or v_state = 'bound';
-        end if;
-      else
-        -- RELEASE and DECLINE: the client's leases of this IA (every one it
-        -- names, or all when it names none) end, or go into probation.
-        with ended as (
-          update dhcpg.lease6 l set
-              state = case when v_type = 'decline' then 'declined'::dhcpg.lease_state else 'released' end,
-              expires_at = case when v_type = 'decline'
-                                then handle6.now + make_interval(secs => s.decline_probation) else handle6.now end,
-              duid = case when v_type = 'decline' then null else l.duid end,
-              iaid = case when v_type = 'decline' then null else l.iaid end,
-              updated_at = handle6.now
-            from dhcpg.subnet6 s
-            where s.id = l.subnet_id and l.subnet_id = any (v_subnets) and l.duid = v_duid
-              and l.iaid = (v_ia->>'iaid')::bigint and l.kind = v_ia->>'kind'
-              and l.state in ('offered', 'bound')
-              and (jsonb_array_length(coalesce(v_ia->'hints', '[]')) = 0
-                   or l.prefix in (select jsonb_array_elements_text(v_ia->'hints')::inet))
-            returning l.prefix)
-        select case when count(*) = 0 then 'NoBinding' end into v_status from ended;
-        v_durable := true;
-        v_action := 'reply';
-      end if;
-      v_ias := v_ias || jsonb_build_object(
-        'kind', v_ia->>'kind',
-        'iaid', (v_ia->>'iaid')::bigint,
-        -- RFC 8415 21.4: T1 and T2 at 0.5 and 0.8 of the preferred lifetime
-        -- unless configured, as Kea's calculate-tee-times.
-        't1', coalesce(v_subnet.renew_timer, (v_subnet.preferred_lifetime * 0.5)::integer),
-        't2', coalesce(v_subnet.rebind_timer, (v_subnet.preferred_lifetime * 0.8)::integer),
-        'status', v_status,
-        'leases', v_leases);
-    end loop;
-
-    return next jsonb_build_object(
-      'action', v_action,
-      'reason', v_type,
-      'subnet_id', v_subnet.id,
-      'hostname', v_message->>'hostname',
-      'option_data', v_subnet.option_data,
-      'ias', v_ias);
   end loop;
 
-  if not v_durable then
+  -- Only a batch that binds, releases or declines must outlast a crash.
+  if not exists (select from unnest(v_ias) w
+                   where w.type in ('release', 'decline')
+                      or (w.state = 'bound' and (w.ordinal, w.ia_ordinal) in (
+                            select o.ordinal, o.ia_ordinal from unnest(v_outcomes) o where o.prefix is not null))) then
     perform set_config('synchronous_commit', 'off', true);
   end if;
+
+  -- The answers. Each IA's lifetimes and timers are its lease's subnet's (the
+  -- selected subnet's when it has none), the message's subnet its first
+  -- lease's. RFC 8415 21.4: T1 and T2 at 0.5 and 0.8 of the preferred
+  -- lifetime unless configured, as Kea's calculate-tee-times.
+  return query
+    select case
+             when cardinality(m.subnets) = 0 then jsonb_build_object('action', 'drop', 'reason', 'no-subnet')
+             else jsonb_build_object(
+               'action', case when m.state = 'offered' and m.type = 'solicit' then 'advertise' else 'reply' end,
+               'reason', m.type,
+               'subnet_id', (m.subnet).id,
+               'hostname', m.hostname,
+               'option_data', (m.subnet).option_data,
+               'ias', m.ias)
+           end
+      from (
+        select w.ordinal, min(w.type) as type, min(w.state) as state, min(w.hostname) as hostname,
+               min(w.subnets) as subnets,
+               (array_agg(ls order by o.prefix is null, w.ia_ordinal))[1] as subnet,
+               coalesce(jsonb_agg(jsonb_build_object(
+                 'kind', w.kind,
+                 'iaid', w.iaid,
+                 't1', coalesce(ls.renew_timer, (ls.preferred_lifetime * 0.5)::integer),
+                 't2', coalesce(ls.rebind_timer, (ls.preferred_lifetime * 0.8)::integer),
+                 'status', o.status,
+                 'leases', case when o.prefix is null then '[]'::jsonb else jsonb_build_array(jsonb_build_object(
+                   'prefix', o.prefix,
+                   'preferred', ls.preferred_lifetime,
+                   'valid', ls.valid_lifetime)) end)
+                 order by w.ia_ordinal) filter (where w.ia_ordinal is not null), '[]') as ias
+          from unnest(v_ias) w
+          left join unnest(v_outcomes) o on (o.ordinal, o.ia_ordinal) = (w.ordinal, w.ia_ordinal)
+          left join dhcpg.subnet6 ls on ls.id = coalesce(o.subnet_id, w.subnets[1])
+          group by w.ordinal) m
+      order by m.ordinal;
 end
 $$;

@@ -1,16 +1,21 @@
 -- DHCPv6 pools: where lease k of a pool lies, and the sequences that hand out
 -- each pool's never-used space (see migrations/006_dhcp6_engine.js).
 
--- An IPv6 address from its 128-bit number (inet + bigint stops at 2^63).
+-- An IPv6 address from its 128-bit number (inet + bigint stops at 2^63):
+-- four 32-bit words in hex, then eight groups. div, not trunc(n / d): numeric
+-- division rounds (2^64 - 1) / 2^32 up to 2^32.
 create or replace function dhcpg.inet6_from_number(n numeric)
 returns inet
 language sql
 immutable
 parallel safe
 as $$
-  select array_to_string(array(
-    select to_hex((trunc(n / (65536::numeric ^ (7 - i))) % 65536)::integer)
-      from generate_series(0, 7) i order by i), ':')::inet
+  select (substr(h, 1, 4) || ':' || substr(h, 5, 4) || ':' || substr(h, 9, 4) || ':' || substr(h, 13, 4) || ':' ||
+          substr(h, 17, 4) || ':' || substr(h, 21, 4) || ':' || substr(h, 25, 4) || ':' || substr(h, 29, 4))::inet
+    from (select lpad(to_hex(div(n, 79228162514264337593543950336)::bigint), 8, '0') ||
+                 lpad(to_hex(mod(div(n, 18446744073709551616), 4294967296)::bigint), 8, '0') ||
+                 lpad(to_hex(mod(div(n, 4294967296), 4294967296)::bigint), 8, '0') ||
+                 lpad(to_hex(mod(n, 4294967296)::bigint), 8, '0') as h) words
 $$;
 
 -- Lease k of a pool: an address, or a prefix of its delegated length.

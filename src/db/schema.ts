@@ -67,6 +67,7 @@ export const SQL_FILES = [
   'pool6.sql',
   'select_subnet6.sql',
   'claim6.sql',
+  'ia6.sql',
   'handle6.sql',
   'contract.sql',
   'views.sql',
