@@ -32,8 +32,11 @@ language plpgsql
 security definer
 set search_path = dhcpg, pg_catalog, pg_temp
 -- As dhcpg.handle4: generic plans, not a re-plan of the array conditions at
--- every call.
+-- every call. Each lookup here has its index; a generic plan made while
+-- lease6 was near empty chose a sequential scan of it instead, which then
+-- grew with the table (3.3 ms a call at 12,000 leases) until an analyze.
 set plan_cache_mode = force_generic_plan
+set enable_seqscan = off
 as $$
 declare
   v_ias       dhcpg.ia6[];
@@ -41,6 +44,9 @@ declare
   v_ia        dhcpg.ia6;
   v_lease     dhcpg.lease6;
   v_status    text;
+  -- IAs for the set-based steps; each call runs only the steps it needs
+  -- (every statement costs an executor start, whatever it is given).
+  v_batched   integer;
 begin
   perform pg_advisory_xact_lock(k.id)
     from (select distinct dhcpg.client_lock_id(decode(m->>'duid', 'hex')) as id
@@ -49,6 +55,13 @@ begin
   -- Every IA of the batch (a message without IAs: one row, ia_ordinal null),
   -- with its message's subnets. SOLICIT advertises, unless the client asked
   -- for Rapid Commit where the subnet allows it (RFC 8415 18.3.1).
+  -- Subnets once per link of the batch (a relay's clients share one).
+  with links as materialized (
+    select d.link, dhcpg.select_subnet6((d.link->>'link')::inet, d.link->>'interface',
+                                        decode(d.link->>'interface_id', 'hex')) as subnets
+      from (select distinct jsonb_build_object('link', m->'link', 'interface', m->'interface',
+                                               'interface_id', m->'interface_id') as link
+              from jsonb_array_elements(handle6.messages) m) d)
   select coalesce(array_agg(x.w order by (x.w).ordinal, (x.w).ia_ordinal), '{}')
     into v_ias
     from (
@@ -67,97 +80,105 @@ begin
         from (select x.ordinal::integer, x.message, x.message->>'type' as type, decode(x.message->>'duid', 'hex') as duid,
                      l.subnets, count(*) over (partition by x.message->>'duid') as client_messages
                 from jsonb_array_elements(handle6.messages) with ordinality x(message, ordinal)
-                -- Subnets once per link of the batch (a relay's clients share one).
-                join (select d.link, dhcpg.select_subnet6((d.link->>'link')::inet, d.link->>'interface',
-                                                          decode(d.link->>'interface_id', 'hex')) as subnets
-                        from (select distinct jsonb_build_object('link', m->'link', 'interface', m->'interface',
-                                                                 'interface_id', m->'interface_id') as link
-                                from jsonb_array_elements(handle6.messages) m) d) l
+                join links l
                   on l.link = jsonb_build_object('link', x.message->'link', 'interface', x.message->'interface',
                                                  'interface_id', x.message->'interface_id')) m
         left join dhcpg.subnet6 s on s.id = m.subnets[1]
         left join lateral jsonb_array_elements(coalesce(m.message->'ias', '[]')) with ordinality i(ia, ordinal) on true) x;
+
+  select count(*) filter (where w.batched) into v_batched from unnest(v_ias) w;
+  v_outcomes := '{}';
 
   -- 1. Batched IAs whose client holds, or held, a lease of their kind and
   --    IAID in these subnets (declined ones excepted): it stays theirs until
   --    another client takes the row. Another row of the same client and IA
   --    (in another subnet of a shared network) gives up its identity: one
   --    lease per client per IA.
-  with held as (
-    select w.ordinal, w.ia_ordinal, l.prefix, l.expires_at
-      from unnest(v_ias) w
-      join dhcpg.lease6 l on l.subnet_id = any (w.subnets) and l.duid = w.duid and l.iaid = w.iaid
-                         and l.kind = w.kind and l.state <> 'declined'
-      where w.batched
-      for update of l),
-  chosen as (
-    select distinct on (h.ordinal, h.ia_ordinal) h.*
-      from held h
-      order by h.ordinal, h.ia_ordinal, h.expires_at desc),
-  given_up as (
-    update dhcpg.lease6 l set duid = null, iaid = null
-      from held h
-      where l.prefix = h.prefix and h.prefix not in (select c.prefix from chosen c)),
-  renewed as (
-    update dhcpg.lease6 l set
-        hw_address = w.hw_address,
-        hostname = w.hostname,
-        state = w.state,
-        preferred_until = handle6.now + make_interval(secs => s.preferred_lifetime),
-        expires_at = handle6.now + make_interval(secs => case when w.state = 'offered' then s.offer_lifetime
-                                                              else s.valid_lifetime end),
-        updated_at = handle6.now
-      from chosen c, unnest(v_ias) w, dhcpg.subnet6 s
-      where l.prefix = c.prefix and (w.ordinal, w.ia_ordinal) = (c.ordinal, c.ia_ordinal) and s.id = l.subnet_id
-      returning w.ordinal, w.ia_ordinal, l.prefix, l.subnet_id)
-  select coalesce(array_agg(row(r.ordinal, r.ia_ordinal, r.prefix, r.subnet_id, null)::dhcpg.ia6_outcome), '{}')
-    into v_outcomes
-    from renewed r;
+  if v_batched > 0 then
+    with held as (
+      select w.ordinal, w.ia_ordinal, l.prefix, l.expires_at
+        from unnest(v_ias) w
+        -- One index lookup per IA: as a join, the planner hashed every
+        -- client's lease of lease6_client instead, a cost that grows with
+        -- the table (a locking subquery is never flattened into a join).
+        cross join lateral (
+          select l.prefix, l.expires_at
+            from dhcpg.lease6 l
+            where l.subnet_id = any (w.subnets) and l.duid = w.duid and l.iaid = w.iaid
+              and l.kind = w.kind and l.state <> 'declined'
+            for update) l
+        where w.batched),
+    chosen as (
+      select distinct on (h.ordinal, h.ia_ordinal) h.*
+        from held h
+        order by h.ordinal, h.ia_ordinal, h.expires_at desc),
+    given_up as (
+      update dhcpg.lease6 l set duid = null, iaid = null
+        from held h
+        where l.prefix = h.prefix and h.prefix not in (select c.prefix from chosen c)),
+    renewed as (
+      update dhcpg.lease6 l set
+          hw_address = w.hw_address,
+          hostname = w.hostname,
+          state = w.state,
+          preferred_until = handle6.now + make_interval(secs => s.preferred_lifetime),
+          expires_at = handle6.now + make_interval(secs => case when w.state = 'offered' then s.offer_lifetime
+                                                                else s.valid_lifetime end),
+          updated_at = handle6.now
+        from chosen c, unnest(v_ias) w, dhcpg.subnet6 s
+        where l.prefix = c.prefix and (w.ordinal, w.ia_ordinal) = (c.ordinal, c.ia_ordinal) and s.id = l.subnet_id
+        returning w.ordinal, w.ia_ordinal, l.prefix, l.subnet_id)
+    select coalesce(array_agg(row(r.ordinal, r.ia_ordinal, r.prefix, r.subnet_id, null)::dhcpg.ia6_outcome), '{}')
+      into v_outcomes
+      from renewed r;
+  end if;
 
   -- 2. Batched IAs with no lease, no hint and no reservation: a never-used
   --    lease from the first pool of their kind, its next offset (nextval
   --    never repeats and never waits), written under a try-lock of its
   --    address so that a hint claimed elsewhere never makes this wait.
-  with wanted as materialized (
-    select w.ordinal, w.ia_ordinal, w.duid, w.iaid, w.kind, w.hw_address, w.hostname, w.state, first.pool
-      from unnest(v_ias) w
-      cross join lateral (
-        select p from dhcpg.pool6 p
-          where p.subnet_id = any (w.subnets) and p.kind = w.kind
-          order by array_position(w.subnets, p.subnet_id), p.id
-          limit 1) first(pool)
-      where w.batched and cardinality(w.hints) = 0
-        and (w.ordinal, w.ia_ordinal) not in (select o.ordinal, o.ia_ordinal from unnest(v_outcomes) o)
-        and not exists (
-          select from dhcpg.reservation6 r
-            where (r.duid = w.duid or (w.hw_address is not null and r.hw_address = w.hw_address))
-              and (r.subnet_id = any (w.subnets) or r.subnet_id is null))),
-  numbered as materialized (
-    select w.*, nextval(dhcpg.pool6_sequence((w.pool).id)) as k
-      from wanted w
-      -- In the batch's order (a volatile target is computed after the sort).
-      order by w.ordinal, w.ia_ordinal),
-  placed as materialized (
-    select n.*, dhcpg.pool6_lease(n.pool, n.k) as prefix
-      from numbered n
-      where n.k < (n.pool).size),
-  written as (
-    insert into dhcpg.lease6 (prefix, kind, subnet_id, pool_id, state, duid, iaid, hw_address, hostname,
-                              preferred_until, expires_at, updated_at)
-      select p.prefix, p.kind, s.id, (p.pool).id, p.state, p.duid, p.iaid, p.hw_address, p.hostname,
-             handle6.now + make_interval(secs => s.preferred_lifetime),
-             handle6.now + make_interval(secs => case when p.state = 'offered' then s.offer_lifetime
-                                                      else s.valid_lifetime end),
-             handle6.now
-        from placed p
-        join dhcpg.subnet6 s on s.id = (p.pool).subnet_id
-        where pg_try_advisory_xact_lock(dhcpg.client_lock_id(decode(md5(p.prefix::text), 'hex')))
-      on conflict do nothing
-      returning prefix, subnet_id)
-  select v_outcomes || coalesce(array_agg(row(p.ordinal, p.ia_ordinal, w.prefix, w.subnet_id, null)::dhcpg.ia6_outcome), '{}')
-    into v_outcomes
-    from written w
-    join placed p on p.prefix = w.prefix;
+  if v_batched > cardinality(v_outcomes) then
+    with wanted as materialized (
+      select w.ordinal, w.ia_ordinal, w.duid, w.iaid, w.kind, w.hw_address, w.hostname, w.state, first.pool
+        from unnest(v_ias) w
+        cross join lateral (
+          select p from dhcpg.pool6 p
+            where p.subnet_id = any (w.subnets) and p.kind = w.kind
+            order by array_position(w.subnets, p.subnet_id), p.id
+            limit 1) first(pool)
+        where w.batched and cardinality(w.hints) = 0
+          and (w.ordinal, w.ia_ordinal) not in (select o.ordinal, o.ia_ordinal from unnest(v_outcomes) o)
+          and not exists (
+            select from dhcpg.reservation6 r
+              where (r.duid = w.duid or (w.hw_address is not null and r.hw_address = w.hw_address))
+                and (r.subnet_id = any (w.subnets) or r.subnet_id is null))),
+    numbered as materialized (
+      select w.*, nextval(dhcpg.pool6_sequence((w.pool).id)) as k
+        from wanted w
+        -- In the batch's order (a volatile target is computed after the sort).
+        order by w.ordinal, w.ia_ordinal),
+    placed as materialized (
+      select n.*, dhcpg.pool6_lease(n.pool, n.k) as prefix
+        from numbered n
+        where n.k < (n.pool).size),
+    written as (
+      insert into dhcpg.lease6 (prefix, kind, subnet_id, pool_id, state, duid, iaid, hw_address, hostname,
+                                preferred_until, expires_at, updated_at)
+        select p.prefix, p.kind, s.id, (p.pool).id, p.state, p.duid, p.iaid, p.hw_address, p.hostname,
+               handle6.now + make_interval(secs => s.preferred_lifetime),
+               handle6.now + make_interval(secs => case when p.state = 'offered' then s.offer_lifetime
+                                                        else s.valid_lifetime end),
+               handle6.now
+          from placed p
+          join dhcpg.subnet6 s on s.id = (p.pool).subnet_id
+          where pg_try_advisory_xact_lock(dhcpg.client_lock_id(decode(md5(p.prefix::text), 'hex')))
+        on conflict do nothing
+        returning prefix, subnet_id)
+    select v_outcomes || coalesce(array_agg(row(p.ordinal, p.ia_ordinal, w.prefix, w.subnet_id, null)::dhcpg.ia6_outcome), '{}')
+      into v_outcomes
+      from written w
+      join placed p on p.prefix = w.prefix;
+  end if;
 
   -- 3. The rest, one IA at a time in the batch's order.
   for v_ia in

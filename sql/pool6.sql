@@ -2,20 +2,27 @@
 -- each pool's never-used space (see migrations/006_dhcp6_engine.js).
 
 -- An IPv6 address from its 128-bit number (inet + bigint stops at 2^63):
--- four 32-bit words in hex, then eight groups. div, not trunc(n / d): numeric
--- division rounds (2^64 - 1) / 2^32 up to 2^32.
+-- four 32-bit words, two hex groups each. div, not trunc(n / d): numeric
+-- division rounds (2^64 - 1) / 2^32 up to 2^32. PL/pgSQL rather than SQL: a
+-- SQL function this size is not inlined, and was planned again at every
+-- statement that called it (190 µs of a 1.5 ms batch).
 create or replace function dhcpg.inet6_from_number(n numeric)
 returns inet
-language sql
+language plpgsql
 immutable
 parallel safe
 as $$
-  select (substr(h, 1, 4) || ':' || substr(h, 5, 4) || ':' || substr(h, 9, 4) || ':' || substr(h, 13, 4) || ':' ||
-          substr(h, 17, 4) || ':' || substr(h, 21, 4) || ':' || substr(h, 25, 4) || ':' || substr(h, 29, 4))::inet
-    from (select lpad(to_hex(div(n, 79228162514264337593543950336)::bigint), 8, '0') ||
-                 lpad(to_hex(mod(div(n, 18446744073709551616), 4294967296)::bigint), 8, '0') ||
-                 lpad(to_hex(mod(div(n, 4294967296), 4294967296)::bigint), 8, '0') ||
-                 lpad(to_hex(mod(n, 4294967296)::bigint), 8, '0') as h) words
+declare
+  v_words bigint[] := array[div(n, 79228162514264337593543950336),
+                            mod(div(n, 18446744073709551616), 4294967296),
+                            mod(div(n, 4294967296), 4294967296),
+                            mod(n, 4294967296)];
+begin
+  return (to_hex(v_words[1] >> 16) || ':' || to_hex(v_words[1] & 65535) || ':' ||
+          to_hex(v_words[2] >> 16) || ':' || to_hex(v_words[2] & 65535) || ':' ||
+          to_hex(v_words[3] >> 16) || ':' || to_hex(v_words[3] & 65535) || ':' ||
+          to_hex(v_words[4] >> 16) || ':' || to_hex(v_words[4] & 65535))::inet;
+end
 $$;
 
 -- Lease k of a pool: an address, or a prefix of its delegated length.

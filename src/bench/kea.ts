@@ -1,7 +1,8 @@
-// ISC Kea 2.2 DHCPv4 servers (Debian package kea-dhcp4-server) as the
-// benchmark's point of comparison: `count` kea-dhcp4 processes on loopback,
-// each on ports of its own, all keeping their leases in one PostgreSQL
-// database, as dhcpg's front-ends share theirs.
+// ISC Kea 2.2 servers (Debian packages kea-dhcp4-server, kea-dhcp6-server)
+// as the benchmark's point of comparison: `count` kea-dhcp4 or kea-dhcp6
+// processes on loopback, each on ports of its own (DHCPv6: each in a network
+// namespace of its own, see netns.ts), all keeping their leases in one
+// PostgreSQL database, as dhcpg's front-ends share theirs.
 //
 // What Kea 2.2 does that this relies on (found on Debian 12):
 // - `-p PORT` is the port it listens on; `-P PORT` is where it sends every
@@ -20,6 +21,10 @@
 //   KEA_PIDFILE_DIR, and a logger lock file into KEA_LOCKFILE_DIR.
 // - It is listening ~60-100 ms after exec, and exits on SIGTERM within
 //   ~25 ms; kea-admin db-init takes ~0.4 s.
+// - kea-dhcp6 -p PORT with interfaces "lo/::1" receives relayed messages on
+//   [::1]:PORT and answers from there to [relay]:547, so perfdhcp -6 listens
+//   on 547 (-L 547 -N PORT -A 1) in the same namespace. Its lease database
+//   "host" may be a directory: libpq then uses the Unix socket there.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -39,8 +44,13 @@ export interface KeaCluster {
 }
 
 export interface KeaServersOptions {
-  /** Number of kea-dhcp4 processes: 1, 2 or 4. */
+  /** Number of kea-dhcp4 or kea-dhcp6 processes: 1, 2 or 4. */
   count: number;
+  /** DHCPv6: the subnet's pd-pool too, and each server in namespaces[k] (argv prefixes). */
+  family?: 4 | 6;
+  namespaces?: string[][];
+  /** How the servers reach the database, when not as kea-admin does (DHCPv6: the socket directory). */
+  databaseHost?: string;
   /** postgres:// URL of a superuser on the server that will hold the lease database. */
   databaseUrl: string;
   /** Lease database, dropped and created anew, then initialised by kea-admin. */
@@ -49,6 +59,8 @@ export interface KeaServersOptions {
   subnet: string;
   poolFirst: string;
   poolLast: string;
+  /** DHCPv6: its pd-pool. */
+  pdPool?: { prefix: string; prefixLength: number; delegatedLength: number };
   /** giaddr of the relayed requests (perfdhcp's -l). */
   relayAddress: string;
   /** Server k listens on basePort + 2k and replies to basePort + 2k + 1. */
@@ -81,13 +93,14 @@ const run = async (file: string, args: string[], env: NodeJS.ProcessEnv = proces
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-export const keaAvailable = async (): Promise<{ ok: true } | { ok: false; reason: string }> => {
+export const keaAvailable = async (family: 4 | 6 = 4): Promise<{ ok: true } | { ok: false; reason: string }> => {
+  const server = `kea-dhcp${family}`;
   try {
     // -V lists the lease backends compiled in; Debian's build has PostgreSQL's.
-    const version = await run('kea-dhcp4', ['-V']);
-    if (!version.includes('PostgreSQL backend')) return { ok: false, reason: 'kea-dhcp4 was built without PostgreSQL support' };
+    const version = await run(server, ['-V']);
+    if (!version.includes('PostgreSQL backend')) return { ok: false, reason: `${server} was built without PostgreSQL support` };
   } catch (error) {
-    return { ok: false, reason: `kea-dhcp4 -V failed (package kea-dhcp4-server, in /usr/sbin): ${(error as Error).message}` };
+    return { ok: false, reason: `${server} -V failed (package ${server}-server, in /usr/sbin): ${(error as Error).message}` };
   }
   // kea-admin initialises the lease database through psql.
   for (const [tool, flag, pkg] of [['kea-admin', '-v', 'kea-admin'], ['psql', '--version', 'postgresql-client']] as const) {
@@ -131,36 +144,58 @@ const createLeaseDatabase = async (databaseUrl: string, name: string): Promise<D
 
 const keaConfig = (options: KeaServersOptions, database: DatabaseAccess, logFile: string): object => {
   const threads = options.threads ?? DEFAULT_THREADS;
+  const common = {
+    'lease-database': { type: 'postgresql', ...database, ...(options.databaseHost ? { host: options.databaseHost } : {}) },
+    // No host reservations anywhere, so skip looking them up for every packet.
+    'reservations-global': false,
+    'reservations-in-subnet': false,
+    'multi-threading': {
+      'enable-multi-threading': true,
+      'thread-pool-size': threads,
+      'packet-queue-size': PACKET_QUEUE_SIZE,
+    },
+  };
+  const pools = [{ pool: `${options.poolFirst} - ${options.poolLast}` }];
+  const relay = { 'ip-addresses': [options.relayAddress] };
+  // INFO would write a line per lease, which costs Kea throughput.
+  const loggers = (name: string) => [{ name, severity: 'WARN', output_options: [{ output: logFile }] }];
+  if (options.family === 6) {
+    const pd = options.pdPool;
+    return {
+      Dhcp6: {
+        'interfaces-config': { interfaces: ['lo/::1'], 'service-sockets-require-all': true },
+        // Its default DUID-LLT needs an interface with a hardware address,
+        // which a namespace of loopback alone lacks; kept out of /var/lib/kea.
+        'server-id': { type: 'EN', 'enterprise-id': 2495, identifier: '6468637067', persist: false },
+        ...common,
+        // dhcpg's bench configuration: preferred 3000 s, valid 4000 s.
+        'preferred-lifetime': 3000,
+        'valid-lifetime': 4000,
+        subnet6: [{
+          id: 1, subnet: options.subnet, pools, relay,
+          ...(pd ? { 'pd-pools': [{ prefix: pd.prefix, 'prefix-len': pd.prefixLength, 'delegated-len': pd.delegatedLength }] } : {}),
+        }],
+        loggers: loggers('kea-dhcp6'),
+      },
+    };
+  }
   return {
     Dhcp4: {
       // Exit rather than run deaf when the port is taken (see the top of this file).
       'interfaces-config': { interfaces: ['lo'], 'dhcp-socket-type': 'udp', 'service-sockets-require-all': true },
-      'lease-database': { type: 'postgresql', ...database },
+      ...common,
       'valid-lifetime': 3600,
-      // No host reservations anywhere, so skip looking them up for every packet.
-      'reservations-global': false,
-      'reservations-in-subnet': false,
-      'multi-threading': {
-        'enable-multi-threading': true,
-        'thread-pool-size': threads,
-        'packet-queue-size': PACKET_QUEUE_SIZE,
-      },
-      subnet4: [{
-        id: 1,
-        subnet: options.subnet,
-        pools: [{ pool: `${options.poolFirst} - ${options.poolLast}` }],
-        relay: { 'ip-addresses': [options.relayAddress] },
-      }],
-      // INFO would write a line per lease, which costs Kea throughput.
-      loggers: [{ name: 'kea-dhcp4', severity: 'WARN', output_options: [{ output: logFile }] }],
+      subnet4: [{ id: 1, subnet: options.subnet, pools, relay }],
+      loggers: loggers('kea-dhcp4'),
     },
   };
 };
 
-/** True when pid holds a UDP socket bound to the port. */
-const holdsUdpPort = (pid: number, port: number): boolean => {
+/** True when pid holds a UDP socket bound to the port (in its own namespace's tables). */
+const holdsUdpPort = (pid: number, port: number, family: 4 | 6): boolean => {
   try {
-    const inodes = new Set(udpSockets(`/proc/${pid}/net/udp`).filter((s) => s.localPort === port).map((s) => s.inode));
+    const table = `/proc/${pid}/net/${family === 6 ? 'udp6' : 'udp'}`;
+    const inodes = new Set(udpSockets(table).filter((s) => s.localPort === port).map((s) => s.inode));
     return readdirSync(`/proc/${pid}/fd`).some((fd) => {
       try {
         const target = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
@@ -185,14 +220,14 @@ const lastWords = (files: string[]): string =>
     }
   }).filter((text) => text !== '').join('\n');
 
-const waitUntilReady = async (child: ChildProcess, port: number, diagnostics: string[]): Promise<void> => {
+const waitUntilReady = async (child: ChildProcess, port: number, family: 4 | 6, diagnostics: string[]): Promise<void> => {
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!holdsUdpPort(child.pid!, port)) {
+  while (!holdsUdpPort(child.pid!, port, family)) {
     if (hasExited(child)) {
-      throw new Error(`kea-dhcp4 on port ${port} exited (${child.exitCode ?? child.signalCode}):\n${lastWords(diagnostics)}`);
+      throw new Error(`kea-dhcp${family} on port ${port} exited (${child.exitCode ?? child.signalCode}):\n${lastWords(diagnostics)}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`kea-dhcp4 on port ${port} did not listen within ${READY_TIMEOUT_MS} ms:\n${lastWords(diagnostics)}`);
+      throw new Error(`kea-dhcp${family} on port ${port} did not listen within ${READY_TIMEOUT_MS} ms:\n${lastWords(diagnostics)}`);
     }
     await sleep(READY_POLL_MS);
   }
@@ -204,12 +239,13 @@ export const startKeaServers = async (options: KeaServersOptions): Promise<KeaCl
   const database = await createLeaseDatabase(options.databaseUrl, options.databaseName);
   const env = { ...process.env, KEA_PIDFILE_DIR: workDir, KEA_LOCKFILE_DIR: workDir };
 
+  const family = options.family ?? 4;
   const ports = Array.from({ length: options.count }, (_, k) => options.basePort + 2 * k);
   const children: ChildProcess[] = [];
   try {
-    for (const port of ports) {
+    for (const [k, port] of ports.entries()) {
       // One name per server: Kea names its pid file after the configuration file.
-      const name = `kea-dhcp4-${port}`;
+      const name = `kea-dhcp${family}-${port}`;
       const configFile = join(workDir, `${name}.json`);
       const logFile = join(workDir, `${name}.log`);
       const outputFile = join(workDir, `${name}.out`);
@@ -218,11 +254,13 @@ export const startKeaServers = async (options: KeaServersOptions): Promise<KeaCl
       writeFileSync(logFile, '');
       const output = openSync(outputFile, 'w');
       try {
-        const child = spawnChild('kea-dhcp4', ['-c', configFile, '-p', String(port), '-P', String(port + 1)],
-          { env, stdio: ['ignore', output, output] });
+        // ip netns exec execs the server: the child's pid is Kea's.
+        const [command, ...args] = [...(options.namespaces?.[k] ?? []), `kea-dhcp${family}`, '-c', configFile, '-p', String(port),
+          ...(family === 4 ? ['-P', String(port + 1)] : [])];
+        const child = spawnChild(command!, args, { env, stdio: ['ignore', output, output] });
         await new Promise<void>((spawned, failed) => child.once('spawn', spawned).once('error', failed));
         children.push(child);
-        await waitUntilReady(child, port, [logFile, outputFile]);
+        await waitUntilReady(child, port, family, [logFile, outputFile]);
       } finally {
         closeSync(output);
       }

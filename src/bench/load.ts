@@ -1,8 +1,9 @@
-// Full DORA exchanges per second through the real UDP path: perfdhcp, one
-// instance per server, relaying from 127.0.0.1. The rate rises step by step;
-// the highest step with under 1% drops on both exchanges is the result.
-import type { PerfdhcpResult } from './perfdhcp.ts';
-import { runPerfdhcp } from './perfdhcp.ts';
+// Full DORA (DHCPv6: SARR) exchanges per second through the real UDP path:
+// perfdhcp, one instance per server, relaying from 127.0.0.1 (::1). The rate
+// rises step by step; the highest step with under 1% drops on both exchanges
+// is the result.
+import type { CommandRunner, PerfdhcpOptions, PerfdhcpResult } from './perfdhcp.ts';
+import { runHere, runPerfdhcp } from './perfdhcp.ts';
 import { startCpuMeter, type CpuUse } from './cpu.ts';
 import { receiveDrops, type ReceiveDrops } from './proc-udp.ts';
 
@@ -52,6 +53,13 @@ const stepOf = (rate: number, seconds: number, runs: PerfdhcpResult[], drops: Re
 
 export interface LoadOptions {
   ports: number[];
+  /** DHCPv6: perfdhcp -6 -A 1 from ::1, asking for leaseType. */
+  family?: 4 | 6;
+  leaseType?: PerfdhcpOptions['leaseType'];
+  /** Where perfdhcp k listens for answers: by default ports[k] + 1. */
+  replyPorts?: number[];
+  /** Where perfdhcp k runs: by default on this host (see netns.ts). */
+  runners?: CommandRunner[];
   /** The servers' processes, whose CPU time each step counts. */
   pids: number[];
   rates: number[];
@@ -63,12 +71,15 @@ export interface LoadOptions {
 
 const perfdhcpRuns = (options: LoadOptions, rate: number, seconds: number): Promise<PerfdhcpResult[]> => {
   const perServer = Math.max(1, Math.round(rate / options.ports.length));
+  const loopback = options.family === 6 ? '::1' : '127.0.0.1';
   return Promise.all(options.ports.map((port, k) => runPerfdhcp({
-      server: '127.0.0.1',
-      localAddress: '127.0.0.1',
-      // The port after the server's: Kea answers relayed packets there (its -P),
-      // dhcpg answers the port the request came from.
-      localPort: port + 1,
+      family: options.family,
+      leaseType: options.leaseType,
+      server: loopback,
+      localAddress: loopback,
+      // By default the port after the server's: Kea answers relayed DHCPv4
+      // there (its -P), dhcpg answers the port the request came from.
+      localPort: options.replyPorts?.[k] ?? port + 1,
       remotePort: port,
       rate: perServer,
       periodSeconds: seconds,
@@ -79,7 +90,7 @@ const perfdhcpRuns = (options: LoadOptions, rate: number, seconds: number): Prom
       // perfdhcp shares the two cores with the servers: left at the same
       // priority it takes a third of the CPU from whichever servers run.
       lowPriority: true,
-    })));
+    }, options.runners?.[k] ?? runHere)));
 };
 
 export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => {

@@ -12,7 +12,7 @@ export interface UdpSocket {
   drops: number;
 }
 
-/** The IPv4 UDP sockets of a network namespace (/proc/net/udp, or /proc/PID/net/udp). */
+/** The UDP sockets of a network namespace (/proc/net/udp, udp6, or /proc/PID/net/udp...). */
 export const udpSockets = (table = '/proc/net/udp'): UdpSocket[] =>
   // Columns: sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode ref pointer drops
   readFileSync(table, 'utf8').split('\n').slice(1)
@@ -25,7 +25,7 @@ export const udpSockets = (table = '/proc/net/udp'): UdpSocket[] =>
     }));
 
 export interface ReceiveDrops {
-  /** Every UDP socket of the host (IPv4). */
+  /** Every UDP socket of the host (IPv4 and IPv6). */
   host: number;
   /** Sockets bound to one of the given local ports. */
   atPorts: number;
@@ -36,10 +36,12 @@ export const receiveDrops = (ports: number[]): ReceiveDrops => {
   try {
     const snmp = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
     const column = snmp[0]!.split(/\s+/).indexOf('RcvbufErrors');
+    const udp6 = /^Udp6RcvbufErrors\s+(\d+)$/m.exec(readFileSync('/proc/net/snmp6', 'utf8'));
     const wanted = new Set(ports);
     return {
-      host: Number(snmp[1]!.split(/\s+/)[column]),
-      atPorts: udpSockets().filter((s) => wanted.has(s.localPort)).reduce((total, s) => total + s.drops, 0),
+      host: Number(snmp[1]!.split(/\s+/)[column]) + Number(udp6?.[1] ?? 0),
+      atPorts: [...udpSockets(), ...udpSockets('/proc/net/udp6')].filter((s) => wanted.has(s.localPort))
+        .reduce((total, s) => total + s.drops, 0),
     };
   } catch {
     return { host: 0, atPorts: 0 };

@@ -1,5 +1,5 @@
 // The benchmark's outputs: JSON (everything), a markdown table (for the
-// README) and an SVG chart of DORA/s against front-end count.
+// README) and SVG charts of DORA/s and DHCPv6 SARR/s against server count.
 import { CLIENTS_PER_CONNECTION, type ClaimResult } from './engine-claims.ts';
 import type { FlatCostPoint } from './flat-cost.ts';
 import type { IterativeResult } from './iterative.ts';
@@ -15,12 +15,29 @@ export interface BenchResults {
   iterative: IterativeResult[];
   dhcpg: (LoadResult & { latency?: LatencyResult; frontendRssKiB?: number[] })[];
   kea: (LoadResult & { rssKiB?: number[] })[] | { skipped: string };
+  /** DHCPv6 SARR through perfdhcp -6 -A 1, per lease type: IA_NA alone, IA_NA with IA_PD. */
+  dhcp6: { leaseType: 'address-only' | 'prefix-only' | 'address-and-prefix'; dhcpg: LoadResult[]; kea: LoadResult[] | { skipped: string } }[];
   /** The default receive buffer of the sockets perfdhcp opened (see receive-buffer.ts). */
   loadGeneratorReceiveBuffer: { bytes: number; unchanged?: string };
   flatCost: FlatCostPoint[];
   bytesPerLease: { tableBytes: number; indexBytes: number; leases: number; bytesPerLease: number };
   applySeconds: { addresses: number; seconds: number }[];
 }
+
+const leaseTypeName = (type: BenchResults['dhcp6'][number]['leaseType']) =>
+  ({ 'address-only': 'IA_NA', 'prefix-only': 'IA_PD', 'address-and-prefix': 'IA_NA + IA_PD' })[type];
+
+/** CPU per exchange at a run's figure: servers / PostgreSQL / the rest, µs. */
+const cpuSplit = (res: LoadResult): string => {
+  const best = res.steps.find((step) => step.dropRatio < 0.01 && step.achieved === res.maxRate);
+  return best?.cpu ? `${best.cpu.serversUs} / ${best.cpu.postgresUs} / ${best.cpu.restUs}` : '–';
+};
+
+/** The share lost at the first rate: the worse of its (at most two) attempts. */
+const lostAtFirst = (res: LoadResult) => {
+  const first = res.steps.filter((step) => step.rate === res.steps[0]?.rate);
+  return first.length ? `${(Math.max(...first.map((step) => step.dropRatio)) * 100).toFixed(1)}% of ${first[0]!.rate}/s` : '–';
+};
 
 const n = (value: number | undefined, digits = 0) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
 
@@ -36,11 +53,6 @@ export const markdownReport = (r: BenchResults): string => {
   lines.push(`Measured ${r.startedAt} on ${r.machine.cpus} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}; \`${r.command}\`.`, '');
   lines.push(`**DORA exchanges per second** through the real UDP path (perfdhcp relaying over loopback at the lowest CPU priority, one instance per server, its socket's receive buffer ${bufferSize(r)}, rate raised step by step): the highest rate with under 1% of exchanges lost; and the share lost at the first rate, the worse of its attempts (for several Kea servers sharing a pool these are NAKs):`, '');
   lines.push('| servers | dhcpg DORA/s | dhcpg lost at first step | dhcpg p50 / p99 at half rate | Kea 2.2 DORA/s | Kea lost at first step |', '| --- | --- | --- | --- | --- | --- |');
-  // The worse of the (at most two) attempts at the first rate.
-  const lostAtFirst = (res: LoadResult) => {
-    const first = res.steps.filter((step) => step.rate === res.steps[0]?.rate);
-    return first.length ? `${(Math.max(...first.map((step) => step.dropRatio)) * 100).toFixed(1)}% of ${first[0]!.rate}/s` : '–';
-  };
   for (const run of r.dhcpg) {
     const kea = keaRuns.find((k) => k.servers === run.servers);
     lines.push(`| ${run.servers} | ${run.maxRate} | ${lostAtFirst(run)} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} | ${kea ? kea.maxRate : 'not run'} | ${kea ? lostAtFirst(kea) : '–'} |`);
@@ -67,6 +79,18 @@ export const markdownReport = (r: BenchResults): string => {
   if (cpu.length) {
     lines.push('', `**Where the CPU went** at each run's figure (CPU time per DORA: the servers / PostgreSQL / the rest, i.e. perfdhcp, the kernel and the bench; then the machine's busy time, of ${r.machine.cpus} cores): ${cpu.join('; ')}.`);
   }
+  if (r.dhcp6.length) {
+    lines.push('', '**DHCPv6 SARR exchanges per second** (perfdhcp -6 -A 1 relaying over loopback from ::1, as above; each kea-dhcp6 and its perfdhcp in a network namespace of their own, since Kea answers every relay at port 547): the highest rate with under 1% lost, the share lost at the first rate, and the CPU per exchange at that figure (servers / PostgreSQL / the rest):', '');
+    lines.push('| asks for | servers | dhcpg SARR/s | dhcpg lost at first step | dhcpg CPU µs | Kea 2.2 SARR/s | Kea lost at first step | Kea CPU µs |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const run of r.dhcp6) {
+      const keaRuns6 = Array.isArray(run.kea) ? run.kea : [];
+      for (const d of run.dhcpg) {
+        const k = keaRuns6.find((x) => x.servers === d.servers);
+        lines.push(`| ${leaseTypeName(run.leaseType)} | ${d.servers} | ${d.maxRate} | ${lostAtFirst(d)} | ${cpuSplit(d)} | ${k ? k.maxRate : 'not run'} | ${k ? lostAtFirst(k) : '–'} | ${k ? cpuSplit(k) : '–'} |`);
+      }
+      if (!Array.isArray(run.kea)) lines.push('', `Kea -6: ${run.kea.skipped}`);
+    }
+  }
   lines.push('', `**Lease engine alone** (DISCOVER + REQUEST, new clients, durable commits; dhcpg with ${CLIENTS_PER_CONNECTION} clients in flight per connection, their messages batched, ACKs after a group WAL flush as in a front-end) and the **iterative check-then-insert allocator** (one caller per connection: it cannot batch) on the same database:`, '');
   lines.push('| connections | dhcpg leases/s | dhcpg retries per 1000 | iterative leases/s | iterative retries per 1000 |', '| --- | --- | --- | --- | --- |');
   for (const claim of r.engineClaims) {
@@ -90,30 +114,28 @@ export const markdownReport = (r: BenchResults): string => {
   return lines.join('\n') + '\n';
 };
 
-/** DORA/s against front-end count, dhcpg and Kea side by side. */
-export const svgChart = (r: BenchResults): string => {
-  const keaRuns = Array.isArray(r.kea) ? r.kea : [];
-  const counts = r.dhcpg.map((d) => d.servers);
-  const max = Math.max(1, ...r.dhcpg.map((d) => d.maxRate), ...keaRuns.map((k) => k.maxRate));
+interface ChartGroup { servers: number; dhcpg: number; kea?: number }
+
+/** Exchanges per second against server count, dhcpg and Kea side by side. */
+const barChart = (title: string, groups: ChartGroup[]): string => {
+  const max = Math.max(1, ...groups.map((g) => Math.max(g.dhcpg, g.kea ?? 0)));
   const width = 520, height = 300, left = 60, bottom = 40, top = 30;
   const plotH = height - bottom - top;
-  const group = (width - left - 20) / counts.length;
+  const group = (width - left - 20) / Math.max(1, groups.length);
   const bar = group / 3;
   const y = (v: number) => top + plotH - (v / max) * plotH;
-  const bars = counts.map((count, i) => {
+  const bars = groups.map(({ servers, dhcpg: d, kea: k }, i) => {
     const x = left + i * group + bar / 2;
-    const d = r.dhcpg[i]!.maxRate;
-    const k = keaRuns.find((run) => run.servers === count)?.maxRate;
     return [
       `<rect x="${x}" y="${y(d)}" width="${bar}" height="${top + plotH - y(d)}" fill="#2b6cb0"/>`,
       `<text x="${x + bar / 2}" y="${y(d) - 4}" font-size="11" text-anchor="middle">${d}</text>`,
       k === undefined ? '' : `<rect x="${x + bar}" y="${y(k)}" width="${bar}" height="${top + plotH - y(k)}" fill="#c05621"/>`,
       k === undefined ? '' : `<text x="${x + 1.5 * bar}" y="${y(k) - 4}" font-size="11" text-anchor="middle">${k}</text>`,
-      `<text x="${x + bar}" y="${height - bottom + 16}" font-size="12" text-anchor="middle">${count} front-end${count > 1 ? 's' : ''}</text>`,
+      `<text x="${x + bar}" y="${height - bottom + 16}" font-size="12" text-anchor="middle">${servers} server${servers > 1 ? 's' : ''}</text>`,
     ].join('');
   }).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<text x="${left}" y="18" font-size="14">DORA exchanges per second (&lt; 1% drops), one PostgreSQL</text>
+<text x="${left}" y="18" font-size="14">${title}</text>
 <line x1="${left}" y1="${top + plotH}" x2="${width - 10}" y2="${top + plotH}" stroke="#333"/>
 <line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#333"/>
 <text x="${left - 6}" y="${top + 4}" font-size="11" text-anchor="end">${max}</text>
@@ -123,4 +145,20 @@ ${bars}
 <rect x="${width - 150}" y="${top + 16}" width="10" height="10" fill="#c05621"/><text x="${width - 135}" y="${top + 25}" font-size="11">Kea 2.2 (PostgreSQL)</text>
 </svg>
 `;
+};
+
+/** DORA/s against front-end count, dhcpg and Kea side by side. */
+export const svgChart = (r: BenchResults): string => {
+  const keaRuns = Array.isArray(r.kea) ? r.kea : [];
+  return barChart('DORA exchanges per second (&lt; 1% drops), one PostgreSQL',
+    r.dhcpg.map((d) => ({ servers: d.servers, dhcpg: d.maxRate, kea: keaRuns.find((k) => k.servers === d.servers)?.maxRate })));
+};
+
+/** DHCPv6 SARR/s against server count, of the run that asks for the most (IA_NA + IA_PD when measured). */
+export const svgChart6 = (r: BenchResults): string => {
+  const run = r.dhcp6.at(-1);
+  if (!run) return barChart('DHCPv6: not measured', []);
+  const keaRuns = Array.isArray(run.kea) ? run.kea : [];
+  return barChart(`DHCPv6 SARR per second, ${leaseTypeName(run.leaseType)} (&lt; 1% drops), one PostgreSQL`,
+    run.dhcpg.map((d) => ({ servers: d.servers, dhcpg: d.maxRate, kea: keaRuns.find((k) => k.servers === d.servers)?.maxRate })));
 };

@@ -4,8 +4,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyConfig4 } from '../config/apply.ts';
+import { applyConfig, applyConfig4 } from '../config/apply.ts';
 import { readDhcp4 } from '../config/dhcp4.ts';
+import { readDhcp6 } from '../config/dhcp6.ts';
 import { connect, type Db } from '../db/pool.ts';
 import { openBenchDatabase } from '../bench/database.ts';
 import { adminQuery, withDatabaseName } from '../db/admin.ts';
@@ -16,7 +17,9 @@ import { measureLatency } from '../bench/dora-client.ts';
 import { measureLoad, type LoadResult, type RateStep } from '../bench/load.ts';
 import { freeUdpPorts, startFrontends } from '../bench/frontends.ts';
 import { keaAvailable, startKeaServers } from '../bench/kea.ts';
-import { markdownReport, svgChart, type BenchResults } from '../bench/report.ts';
+import { createNamespace, namespacesAvailable, type Namespace } from '../bench/netns.ts';
+import type { PerfdhcpOptions } from '../bench/perfdhcp.ts';
+import { markdownReport, svgChart, svgChart6, type BenchResults } from '../bench/report.ts';
 import { stopChildrenOnSignal } from '../bench/children.ts';
 import { raiseDefaultReceiveBuffer } from '../bench/receive-buffer.ts';
 import { RECEIVE_BUFFER_BYTES } from '../server/udp.ts';
@@ -31,6 +34,16 @@ const SUBNET = '198.18.0.0/15';
 const POOL = { first: '198.18.0.1', last: '198.19.255.254' };
 const RELAY = '127.0.0.1';
 const FRONTEND_COUNTS = [1, 2, 4];
+
+// DHCPv6: a /64 of addresses and a /33 delegated as /56 (2^23 prefixes),
+// relayed from ::1. Kea's pool is the same range.
+const SUBNET6 = '2001:db8:1::/64';
+const POOL6 = { first: '2001:db8:1::', last: '2001:db8:1:0:ffff:ffff:ffff:ffff' };
+const PD_POOL6 = { prefix: '2001:db8:8000::', prefixLength: 33, delegatedLength: 56 };
+const RELAY6 = '::1';
+/** kea-dhcp6's port in each namespace; it answers the relay at 547. */
+const KEA6_PORT = 10547;
+const LEASE_TYPES6: NonNullable<PerfdhcpOptions['leaseType']>[] = ['address-only', 'address-and-prefix'];
 
 const progress = (text: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
@@ -50,6 +63,19 @@ const resetLeases = async (db: Db) => {
   await db.query('bench-reset', `update dhcpg.lease4 set state = 'free', client_key = null, hw_type = null, hw_address = null,
     client_id = null, hostname = null, expires_at = '-infinity', updated_at = null where state <> 'free'`);
   await db.query('bench-vacuum', 'vacuum dhcpg.lease4');
+};
+
+const loadConfig6 = () => readDhcp6({
+  'preferred-lifetime': 3000,
+  'valid-lifetime': 4000,
+  subnet6: [{ id: 1, subnet: SUBNET6, relay: { 'ip-addresses': [RELAY6] }, pools: [{ pool: `${POOL6.first} - ${POOL6.last}` }],
+    'pd-pools': [{ prefix: PD_POOL6.prefix, 'prefix-len': PD_POOL6.prefixLength, 'delegated-len': PD_POOL6.delegatedLength }] }],
+}).config;
+
+/** No DHCPv6 lease left: each step hands out new ones (the pools' sequences go on, never repeating). */
+const resetLeases6 = async (db: Db) => {
+  await db.query('bench-reset6', 'delete from dhcpg.lease6');
+  await db.query('bench-vacuum6', 'vacuum dhcpg.lease6');
 };
 
 interface LoadPlan {
@@ -117,6 +143,59 @@ const loadKea = async (count: number, adminUrl: string, plan: LoadPlan): Promise
   }
 };
 
+type LeaseType6 = BenchResults['dhcp6'][number]['leaseType'];
+
+/** count dhcpg front-ends under rising DHCPv6 load (perfdhcp -6 -A 1 from ::1). */
+const loadDhcpg6 = async (count: number, url: string, db: Db, plan: LoadPlan, leaseType: LeaseType6): Promise<LoadResult> => {
+  progress(`dhcpg -6 (${leaseType}): ${count} front-end(s)`);
+  // Per front-end: its DHCPv4 port, its DHCPv6 port (+1), perfdhcp's (+ 2 count).
+  const base = await freeUdpPorts(4 * count);
+  const frontends = await startFrontends(count, url, base, { dhcp6: true });
+  try {
+    return await measureLoad({
+      ports: frontends.ports6, pids: frontends.pids, rates: plan.rates, seconds: plan.stepSeconds,
+      family: 6, leaseType, replyPorts: frontends.ports6.map((port) => port + 2 * count),
+      reset: () => resetLeases6(db),
+      onStep: (step) => progress(describeStep(step)),
+    });
+  } finally {
+    await frontends.stop();
+  }
+};
+
+/** count kea-dhcp6 servers, each with its perfdhcp in a namespace of its own, sharing one PostgreSQL lease database. */
+const loadKea6 = async (count: number, adminUrl: string, socketDir: string, plan: LoadPlan, leaseType: LeaseType6): Promise<LoadResult> => {
+  progress(`kea -6 (${leaseType}): ${count} server(s)`);
+  const workDir = join(tmpdir(), `dhcpg-bench-kea6-${process.pid}`);
+  mkdirSync(workDir, { recursive: true });
+  const namespaces: Namespace[] = [];
+  try {
+    for (let k = 0; k < count; k++) namespaces.push(await createNamespace(`dhcpg-bench-kea6-${process.pid}-${k}`));
+    const cluster = await startKeaServers({
+      count, family: 6, namespaces: namespaces.map((ns) => ns.exec), databaseHost: socketDir,
+      databaseUrl: adminUrl, databaseName: 'kea6_bench', subnet: SUBNET6, poolFirst: POOL6.first, poolLast: POOL6.last,
+      pdPool: PD_POOL6, relayAddress: RELAY6, basePort: KEA6_PORT, workDir,
+    });
+    const keaDb = connect(withDatabaseName(adminUrl, 'kea6_bench'), { max: 1 });
+    try {
+      // Every server on the same port of its own namespace.
+      return await measureLoad({
+        ports: cluster.ports, pids: cluster.pids, rates: plan.rates, seconds: plan.stepSeconds,
+        family: 6, leaseType, replyPorts: cluster.ports.map(() => 547), runners: namespaces.map((ns) => ns.run),
+        reset: async () => {
+          await keaDb.query('kea-reset6', 'truncate lease6');
+        },
+        onStep: (step) => progress(describeStep(step)),
+      });
+    } finally {
+      await keaDb.end();
+      await cluster.stop();
+    }
+  } finally {
+    for (const ns of namespaces) await ns.remove();
+  }
+};
+
 export const benchCommand = async (options: BenchOptions): Promise<BenchResults> => {
   const quick = options.quick ?? false;
   stopChildrenOnSignal();
@@ -126,6 +205,10 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
     ? [1200, 3600, 6400]
     : [300, 600, 900, 1200, 1600, 2000, 2400, ...Array.from({ length: 12 }, (_, k) => 3200 + 800 * k)];
   const stepSeconds = quick ? 3 : 8;
+  // DHCPv6: steps of 300 up to 1,200, where Kea+PostgreSQL tops out, then of
+  // 400 and 800; 5 s each, for the length of the whole run.
+  const rates6 = quick ? [1000, 3000] : [300, 600, 900, 1200, 1600, 2000, 2400, 3200, 4000, 4800, 5600, 6400];
+  const stepSeconds6 = quick ? 3 : 5;
   const bench = await openBenchDatabase();
   try {
     const [version] = await adminQuery<{ server_version: string }>(bench.adminUrl, 'show server_version');
@@ -138,6 +221,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       iterative: [],
       dhcpg: [],
       kea: { skipped: 'not run' },
+      dhcp6: [],
       loadGeneratorReceiveBuffer: { bytes: 0 },
       flatCost: [],
       bytesPerLease: { tableBytes: 0, indexBytes: 0, leases: 0, bytesPerLease: 0 },
@@ -184,7 +268,30 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
     }
     results.kea = kea.ok ? keaRuns : { skipped: kea.reason };
 
-    // 3. Allocation cost against pool size and utilisation.
+    // 3. DHCPv6 the same way: dhcpg front-ends and kea-dhcp6 servers, each
+    // count of Kea right after the same count of dhcpg, IA_NA alone and
+    // IA_NA with IA_PD.
+    await applyConfig(db, { dhcp6: loadConfig6() });
+    const kea6 = !options.kea ? { ok: false as const, reason: 'left out (--no-kea)' }
+      : !bench.socketDir ? { ok: false as const, reason: 'kea-dhcp6 runs in network namespaces, which reach only the embedded PostgreSQL (its Unix socket), not DATABASE_URL' }
+        : await keaAvailable(6).then(async (found) => (found.ok ? namespacesAvailable() : found));
+    if (!kea6.ok) progress(`kea -6: skipped (${kea6.reason})`);
+    const load6 = { rates: rates6, stepSeconds: stepSeconds6, latencySeconds: 0 };
+    const buffer6 = raiseDefaultReceiveBuffer(RECEIVE_BUFFER_BYTES);
+    try {
+      for (const leaseType of quick ? LEASE_TYPES6.slice(1) : LEASE_TYPES6) {
+        const run: BenchResults['dhcp6'][number] = { leaseType, dhcpg: [], kea: kea6.ok ? [] : { skipped: kea6.reason } };
+        for (const count of quick ? FRONTEND_COUNTS.slice(0, 2) : FRONTEND_COUNTS) {
+          run.dhcpg.push(await loadDhcpg6(count, url, db, load6, leaseType));
+          if (kea6.ok && Array.isArray(run.kea)) run.kea.push(await loadKea6(count, bench.adminUrl, bench.socketDir!, load6, leaseType));
+        }
+        results.dhcp6.push(run);
+      }
+    } finally {
+      buffer6.restore();
+    }
+
+    // 4. Allocation cost against pool size and utilisation.
     const sizes = quick ? [1_000, 65_536] : [1_000, 65_536, 1_048_574];
     const flatUrl = await bench.create('dhcpg_bench_flat');
     results.flatCost = await measureFlatCost(flatUrl, sizes, [0, 0.5, 0.9, 0.99], quick ? 300 : 2000, progress);
@@ -197,7 +304,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       await flatDb.end();
     }
 
-    // 4. Database bytes per bound lease: a pool bound full, vacuumed.
+    // 5. Database bytes per bound lease: a pool bound full, vacuumed.
     progress('footprint: bytes per bound lease');
     await applyConfig4(db, readDhcp4({ subnet4: [{ id: 1, subnet: '198.18.0.0/16', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '198.18.0.0/16' }] }] }).config);
     await db.query('bench-bind-all', `update dhcpg.lease4 set state = 'bound', client_key = '\\x02'::bytea || decode(md5(address::text), 'hex'),
@@ -214,8 +321,9 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
     writeFileSync(join(options.out, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
     writeFileSync(join(options.out, 'latest.md'), markdownReport(results));
     writeFileSync(join(options.out, 'latest.svg'), svgChart(results));
+    writeFileSync(join(options.out, 'latest-dhcp6.svg'), svgChart6(results));
     process.stdout.write(markdownReport(results));
-    progress(`written to ${options.out}/latest.{json,md,svg}`);
+    progress(`written to ${options.out}/latest.{json,md,svg} and latest-dhcp6.svg`);
     return results;
   } finally {
     await bench.close();

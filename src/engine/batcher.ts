@@ -32,6 +32,8 @@ export interface EntryPoint<Message, Row, Answer> {
   /** Whether the message writes something that must last (the same test as the SQL function's). */
   durable(message: Message): boolean;
   answer(row: Row): Answer;
+  /** Its own cap on messages per call, under DEFAULT_MAX_BATCH. */
+  maxBatch?: number;
 }
 
 interface Pending<Message, Answer> {
@@ -71,7 +73,7 @@ export const batcher = <Message, Row extends object, Answer>(
   db: Db, entry: EntryPoint<Message, Row, Answer>, options: EngineOptions = {},
 ): ((message: Message, now: Date | undefined) => Promise<Answer>) => {
   const concurrency = options.concurrency ?? 4;
-  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  const maxBatch = options.maxBatch ?? entry.maxBatch ?? DEFAULT_MAX_BATCH;
   const batchWait = options.batchWait ?? 0;
   // The same call, committing without waiting for the WAL flush: set_config
   // is volatile, so it runs for each row, before the commit.

@@ -99,12 +99,20 @@ export const datagramLoop = (options: {
       }
       if (outcome.reply) {
         const { data: bytes, to, type } = outcome.reply;
-        (listening.sender ?? listening.socket).send(bytes, to.port, to.address, (error) => {
-          if (error) {
-            count.drops('send-failed').inc();
-            log.warn({ to, err: error.message }, 'reply not sent');
-          }
-        });
+        try {
+          (listening.sender ?? listening.socket).send(bytes, to.port, to.address, (error) => {
+            if (error) {
+              count.drops('send-failed').inc();
+              log.warn({ to, err: error.message }, 'reply not sent');
+            }
+          });
+        } catch (error) {
+          // The socket closed while the answer was being made: the front-end
+          // is stopping, and the client will ask again elsewhere.
+          count.drops('socket-closed').inc();
+          log.debug({ to, err: (error as Error).message }, 'reply not sent');
+          return;
+        }
         count.sent(type).inc();
         for (const grant of outcome.granted ?? []) {
           count.grants.inc();

@@ -264,9 +264,14 @@ export const startFrontend = async (options: FrontendOptions): Promise<Frontend>
   await registry.refresh();
   await recover();
   void startListener();
-  // While recovering, the probe watches the database instead.
+  // While recovering, the probe watches the database instead. The check goes
+  // on the WAL flush connection, whose statements are a few milliseconds
+  // long: on the lease connections it waited behind the calls of a busy
+  // front-end, timed out under load, and the front-end stopped serving
+  // because it was busy serving. A failed check sends recovery to the lease
+  // connections, which then carry no calls.
   const heartbeat = startHeartbeat(checkTimeout, async () => {
-    if (!recovering) await checkWritable(db, checkTimeout).catch(databaseFailed);
+    if (!recovering) await checkWritable(flushDb, checkTimeout).catch(databaseFailed);
   });
   // A migration forced past this front-end leaves its contract unserved: it
   // stops granting until the database serves it again. Other errors are the
