@@ -2,6 +2,7 @@
 // README) and SVG charts of DORA/s and DHCPv6 SARR/s against server count.
 import { CLIENTS_PER_CONNECTION, type ClaimResult } from './engine-claims.ts';
 import type { FlatCostPoint } from './flat-cost.ts';
+import { MOST_BOUND, type FlatCostPoint6 } from './flat-cost6.ts';
 import type { IterativeResult } from './iterative.ts';
 import type { LatencyResult } from './dora-client.ts';
 import type { LoadResult } from './load.ts';
@@ -20,6 +21,7 @@ export interface BenchResults {
   /** The default receive buffer of the sockets perfdhcp opened (see receive-buffer.ts). */
   loadGeneratorReceiveBuffer: { bytes: number; unchanged?: string };
   flatCost: FlatCostPoint[];
+  flatCost6: FlatCostPoint6[];
   bytesPerLease: { tableBytes: number; indexBytes: number; leases: number; bytesPerLease: number };
   applySeconds: { addresses: number; seconds: number }[];
 }
@@ -106,6 +108,19 @@ export const markdownReport = (r: BenchResults): string => {
       const p = r.flatCost.find((x) => x.poolSize === size && x.utilisation === u);
       return p ? `${p.p50Us} / ${p.p99Us}` : '–';
     }).join(' | ')} |`);
+  }
+  if (r.flatCost6.length) {
+    lines.push('', `**DHCPv6 allocation cost** (one SOLICIT for one IA, median / p99 µs, one connection; a pool whose share cannot be bound here is measured with ${MOST_BOUND.toLocaleString('en')} leases bound instead):`, '');
+    const uses6 = [...new Set(r.flatCost6.filter((p) => p.utilisation !== undefined).map((p) => p.utilisation!))];
+    lines.push(`| pool | leases | ${uses6.map((u) => `${u * 100}% used`).join(' | ')} | ${MOST_BOUND.toLocaleString('en')} bound |`, `| --- | --- |${uses6.map(() => ' --- |').join('')} --- |`);
+    for (const pool of [...new Set(r.flatCost6.map((p) => `${p.kind}/${p.poolLength}`))]) {
+      const points = r.flatCost6.filter((p) => `${p.kind}/${p.poolLength}` === pool);
+      const cell = (p: FlatCostPoint6 | undefined) => (p ? `${p.p50Us} / ${p.p99Us}` : '–');
+      const { kind, poolLength, delegatedLength, poolSize } = points[0]!;
+      const name = kind === 'na' ? `addresses /${poolLength}` : `prefixes /${delegatedLength} of a /${poolLength}`;
+      const leases = poolSize.length > 9 ? `2^${Math.round(Math.log2(Number(poolSize)))}` : Number(poolSize).toLocaleString('en');
+      lines.push(`| ${name} | ${leases} | ${uses6.map((u) => cell(points.find((p) => p.utilisation === u))).join(' | ')} | ${cell(points.find((p) => p.utilisation === undefined))} |`);
+    }
   }
   const rss = r.dhcpg.flatMap((d) => d.frontendRssKiB ?? []);
   lines.push('', `**Footprint**: front-end resident memory at full load ${rss.length ? `${Math.round(Math.min(...rss) / 1024)}–${Math.round(Math.max(...rss) / 1024)} MiB` : '–'}; ` +

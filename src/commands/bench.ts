@@ -12,6 +12,7 @@ import { openBenchDatabase } from '../bench/database.ts';
 import { adminQuery, withDatabaseName } from '../db/admin.ts';
 import { measureClaims } from '../bench/engine-claims.ts';
 import { measureFlatCost } from '../bench/flat-cost.ts';
+import { measureFlatCost6 } from '../bench/flat-cost6.ts';
 import { measureIterative } from '../bench/iterative.ts';
 import { measureLatency } from '../bench/dora-client.ts';
 import { measureLoad, type LoadResult, type RateStep } from '../bench/load.ts';
@@ -224,6 +225,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       dhcp6: [],
       loadGeneratorReceiveBuffer: { bytes: 0 },
       flatCost: [],
+      flatCost6: [],
       bytesPerLease: { tableBytes: 0, indexBytes: 0, leases: 0, bytesPerLease: 0 },
       applySeconds: [],
     };
@@ -291,10 +293,11 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       buffer6.restore();
     }
 
-    // 4. Allocation cost against pool size and utilisation.
+    // 4. Allocation cost against pool size and utilisation, DHCPv4 then DHCPv6.
     const sizes = quick ? [1_000, 65_536] : [1_000, 65_536, 1_048_574];
     const flatUrl = await bench.create('dhcpg_bench_flat');
     results.flatCost = await measureFlatCost(flatUrl, sizes, [0, 0.5, 0.9, 0.99], quick ? 300 : 2000, progress);
+    results.flatCost6 = await measureFlatCost6(await bench.create('dhcpg_bench_flat6'), [0, 0.5, 0.9], quick ? 100 : 1000, progress);
     if (!quick) {
       const flatDb = connect(flatUrl, { max: 1 });
       started = performance.now();
