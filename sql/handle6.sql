@@ -32,11 +32,19 @@ language plpgsql
 security definer
 set search_path = dhcpg, pg_catalog, pg_temp
 -- As dhcpg.handle4: generic plans, not a re-plan of the array conditions at
--- every call. Each lookup here has its index; a generic plan made while
--- lease6 was near empty chose a sequential scan of it instead, which then
--- grew with the table (3.3 ms a call at 12,000 leases) until an analyze.
+-- every call. Those plans are made once per connection, with the table
+-- statistics of that moment, and a batch touches a few rows of lease6 by
+-- their index: a plan made while lease6 was near empty (a fresh database, or
+-- one just emptied and vacuumed) scanned all of it instead, by sequential
+-- scan or by hashing it, at a cost that then grew with the table (3.3 ms a
+-- call at 12,000 leases; one front-end lost 85% of its exchanges at 1,000
+-- a second) until an analyze. Hence index lookups, joined by nested loops,
+-- whatever the statistics say; the batch's own rows are at most a few
+-- hundred IAs.
 set plan_cache_mode = force_generic_plan
 set enable_seqscan = off
+set enable_hashjoin = off
+set enable_mergejoin = off
 as $$
 declare
   v_ias       dhcpg.ia6[];
@@ -95,14 +103,16 @@ begin
   --    (in another subnet of a shared network) gives up its identity: one
   --    lease per client per IA.
   if v_batched > 0 then
+    -- Rows are found by index, one lookup per IA, and then written by their
+    -- row id (ctid: stable, since held locks them): a join on prefix let the
+    -- planner scan all of lease6 instead wherever it believed the table near
+    -- empty (see the top of this function). A locking subquery is never
+    -- flattened into a join, and an update by row ids has no other path.
     with held as (
-      select w.ordinal, w.ia_ordinal, l.prefix, l.expires_at
+      select w.ordinal, w.ia_ordinal, l.row_id, l.prefix, l.expires_at
         from unnest(v_ias) w
-        -- One index lookup per IA: as a join, the planner hashed every
-        -- client's lease of lease6_client instead, a cost that grows with
-        -- the table (a locking subquery is never flattened into a join).
         cross join lateral (
-          select l.prefix, l.expires_at
+          select l.ctid as row_id, l.prefix, l.expires_at
             from dhcpg.lease6 l
             where l.subnet_id = any (w.subnets) and l.duid = w.duid and l.iaid = w.iaid
               and l.kind = w.kind and l.state <> 'declined'
@@ -114,8 +124,8 @@ begin
         order by h.ordinal, h.ia_ordinal, h.expires_at desc),
     given_up as (
       update dhcpg.lease6 l set duid = null, iaid = null
-        from held h
-        where l.prefix = h.prefix and h.prefix not in (select c.prefix from chosen c)),
+        where l.ctid = any (array(select h.row_id from held h
+                                    where h.row_id <> all (array(select c.row_id from chosen c))))),
     renewed as (
       update dhcpg.lease6 l set
           hw_address = w.hw_address,
@@ -126,7 +136,8 @@ begin
                                                                 else s.valid_lifetime end),
           updated_at = handle6.now
         from chosen c, unnest(v_ias) w, dhcpg.subnet6 s
-        where l.prefix = c.prefix and (w.ordinal, w.ia_ordinal) = (c.ordinal, c.ia_ordinal) and s.id = l.subnet_id
+        where l.ctid = any (array(select c.row_id from chosen c)) and l.ctid = c.row_id
+          and (w.ordinal, w.ia_ordinal) = (c.ordinal, c.ia_ordinal) and s.id = l.subnet_id
         returning w.ordinal, w.ia_ordinal, l.prefix, l.subnet_id)
     select coalesce(array_agg(row(r.ordinal, r.ia_ordinal, r.prefix, r.subnet_id, null)::dhcpg.ia6_outcome), '{}')
       into v_outcomes
