@@ -48,23 +48,35 @@ const machineBusyTicks = (): number => {
   return user! + nice! + system! + irq! + softirq! + steal!;
 };
 
-const sum = (pids: number[]) => pids.reduce((total, pid) => total + processTicks(pid), 0);
+const ticksOf = (pids: number[]) => new Map(pids.map((pid) => [pid, processTicks(pid)]));
+
+/**
+ * The ticks used since `start` by the processes still running: one that
+ * exited meanwhile (a PostgreSQL worker, say) reads 0 and would count its
+ * whole life negatively; its time goes to the rest.
+ */
+const usedSince = (start: Map<number, number>): number => {
+  let total = 0;
+  for (const [pid, before] of start) {
+    const now = processTicks(pid);
+    if (now > 0) total += now - before;
+  }
+  return total;
+};
 
 /** Starts counting; stop() gives the CPU used since, per exchange completed. Undefined without Linux's /proc. */
 export const startCpuMeter = (serverPids: number[]): { stop(exchanges: number): CpuUse | undefined } => {
-  let postgres: number[];
-  let start: { servers: number; postgres: number; machine: number; at: number };
+  let start: { servers: Map<number, number>; postgres: Map<number, number>; machine: number; at: number };
   try {
-    postgres = postgresPids();
-    start = { servers: sum(serverPids), postgres: sum(postgres), machine: machineBusyTicks(), at: performance.now() };
+    start = { servers: ticksOf(serverPids), postgres: ticksOf(postgresPids()), machine: machineBusyTicks(), at: performance.now() };
   } catch {
     return { stop: () => undefined };
   }
   return {
     stop: (exchanges) => {
       if (exchanges === 0) return undefined;
-      const servers = sum(serverPids) - start.servers;
-      const database = sum(postgres) - start.postgres;
+      const servers = usedSince(start.servers);
+      const database = usedSince(start.postgres);
       const busy = machineBusyTicks() - start.machine;
       const perExchange = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / exchanges) * 1e6);
       return {

@@ -6,6 +6,9 @@ import { MOST_BOUND, type FlatCostPoint6 } from './flat-cost6.ts';
 import type { IterativeResult } from './iterative.ts';
 import type { LatencyResult } from './dora-client.ts';
 import type { LoadResult } from './load.ts';
+import type { RenewalResult, StormResult } from './returning-clients.ts';
+
+type DhcpgRun = LoadResult & { latency?: LatencyResult; frontendRssKiB?: number[] };
 
 export interface BenchResults {
   startedAt: string;
@@ -14,7 +17,7 @@ export interface BenchResults {
   quick: boolean;
   engineClaims: ClaimResult[];
   iterative: IterativeResult[];
-  dhcpg: (LoadResult & { latency?: LatencyResult; frontendRssKiB?: number[] })[];
+  dhcpg: DhcpgRun[];
   kea: (LoadResult & { rssKiB?: number[] })[] | { skipped: string };
   /** DHCPv6 SARR through perfdhcp -6 -A 1, per lease type: IA_NA alone, IA_NA with IA_PD. */
   dhcp6: { leaseType: 'address-only' | 'prefix-only' | 'address-and-prefix'; dhcpg: LoadResult[]; kea: LoadResult[] | { skipped: string } }[];
@@ -22,6 +25,10 @@ export interface BenchResults {
   loadGeneratorReceiveBuffer: { bytes: number; unchanged?: string };
   flatCost: FlatCostPoint[];
   flatCost6: FlatCostPoint6[];
+  /** One front-end's DORA/s with `bound` leases of other clients bound beside its pool; `rows` in lease4. */
+  leaseTable: (DhcpgRun & { bound: number; rows: number })[];
+  /** Those clients' renewals, then their reboot storm, per count of front-ends. */
+  returning: { renewals: RenewalResult; storm: StormResult }[];
   bytesPerLease: { tableBytes: number; indexBytes: number; leases: number; bytesPerLease: number };
   applySeconds: { addresses: number; seconds: number }[];
 }
@@ -98,6 +105,28 @@ export const markdownReport = (r: BenchResults): string => {
   for (const claim of r.engineClaims) {
     const iter = r.iterative.find((i) => i.connections === claim.connections);
     lines.push(`| ${claim.connections} | ${n(claim.leasesPerSecond)} | 0 | ${n(iter?.leasesPerSecond)} | ${n(iter?.retriesPer1000, 1)} |`);
+  }
+  if (r.leaseTable.length) {
+    lines.push('', `**The lease table's size** (one front-end, perfdhcp as above, its new clients in a pool of their own beside the leases of other clients bound in another subnet): the highest DORA/s with under 1% lost, and the change from no other lease:`, '');
+    lines.push('| bound leases | lease4 rows | DORA/s | change | p50 / p99 at half rate |', '| --- | --- | --- | --- | --- |');
+    const base = r.leaseTable[0]!.maxRate;
+    for (const run of r.leaseTable) {
+      const change = base > 0 ? `${run.maxRate >= base ? '+' : ''}${(((run.maxRate - base) / base) * 100).toFixed(0)}%` : '–';
+      lines.push(`| ${run.bound.toLocaleString('en')} | ${run.rows.toLocaleString('en')} | ${run.maxRate} | ${change} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} |`);
+    }
+  }
+  if (r.returning.length) {
+    const population = r.leaseTable.at(-1)?.bound ?? 0;
+    const storm = r.returning[0]!.storm;
+    lines.push('', `**Returning clients** (the bench's own client, relaying over loopback for ${population.toLocaleString('en')} clients whose leases are bound): renewals (REQUEST with ciaddr, rate raised step by step, no retransmission), the highest rate with under 1% unanswered or NAKed; and the **reboot storm**, ${storm.clients.toLocaleString('en')} of them sending REQUEST in INIT-REBOOT, the first requests within ${storm.spreadSeconds} s, each client retransmitting after 4, 8 and 16 s (±1 s) until answered, for 60 s at most:`, '');
+    lines.push('| front-ends | renewals/s | p50 / p99 there | CPU µs per renewal | storm: all answered after | answered within 15 s | NAKs | retransmissions | dropped at the servers\' sockets |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const { renewals, storm: s } of r.returning) {
+      const best = renewals.steps.find((step) => step.lostRatio < 0.01 && step.achieved === renewals.maxRate);
+      const cpu = best?.cpu ? `${best.cpu.serversUs} / ${best.cpu.postgresUs} / ${best.cpu.restUs}` : '–';
+      const all = s.allAnsweredMs !== undefined ? `${(s.allAnsweredMs / 1000).toFixed(1)} s` : `not all: ${s.answered.toLocaleString('en')} answered`;
+      lines.push(`| ${renewals.servers} | ${renewals.maxRate} | ${best ? `${n(best.p50Ms, 1)} / ${n(best.p99Ms, 1)} ms` : '–'} | ${cpu} | ${all} | ${s.answeredWithin15s.toLocaleString('en')} | ${s.naks + s.wrongAddresses} | ${s.retransmissions.toLocaleString('en')} | ${s.droppedAtServers.toLocaleString('en')} |`);
+    }
   }
   lines.push('', '**Allocation cost** (one DISCOVER, median / p99 µs, one connection):', '');
   const sizes = [...new Set(r.flatCost.map((p) => p.poolSize))];

@@ -23,6 +23,7 @@ import type { PerfdhcpOptions } from '../bench/perfdhcp.ts';
 import { markdownReport, svgChart, svgChart6, type BenchResults } from '../bench/report.ts';
 import { stopChildrenOnSignal } from '../bench/children.ts';
 import { raiseDefaultReceiveBuffer } from '../bench/receive-buffer.ts';
+import { bindPopulation, measureRenewals, measureStorm, type Population } from '../bench/returning-clients.ts';
 import { RECEIVE_BUFFER_BYTES } from '../server/udp.ts';
 
 export interface BenchOptions {
@@ -35,6 +36,8 @@ const SUBNET = '198.18.0.0/15';
 const POOL = { first: '198.18.0.1', last: '198.19.255.254' };
 const RELAY = '127.0.0.1';
 const FRONTEND_COUNTS = [1, 2, 4];
+/** --quick, under 3 minutes: fewer counts, steps and samples of the same measurements. */
+const QUICK_FRONTEND_COUNTS = [1, 2];
 
 // DHCPv6: a /64 of addresses and a /33 delegated as /56 (2^23 prefixes),
 // relayed from ::1. Kea's pool is the same range.
@@ -48,10 +51,18 @@ const LEASE_TYPES6: NonNullable<PerfdhcpOptions['leaseType']>[] = ['address-only
 
 const progress = (text: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
-const loadConfig = () => readDhcp4({
+// The returning clients (renewals, the reboot storm, and the bound leases
+// beside the load of new clients): subnet 2, a /12 (quick: a /16) relayed
+// from 127.0.0.2. Its addresses are only ever carried in packets, never sent
+// to; the documentation ranges have no /12.
+const POPULATION_SUBNET = { full: '198.32.0.0/12', quick: '198.32.0.0/16' };
+const population = (size: number): Population => ({ subnetId: 2, firstAddress: '198.32.0.1', size, relay: '127.0.0.2' });
+
+const loadConfig = (populationSubnet?: string) => readDhcp4({
   'valid-lifetime': 3600,
   subnet4: [{ id: 1, subnet: SUBNET, relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: `${POOL.first} - ${POOL.last}` }],
-    'option-data': [{ name: 'routers', data: '198.18.0.1' }, { name: 'domain-name-servers', data: '198.18.0.53' }] }],
+    'option-data': [{ name: 'routers', data: '198.18.0.1' }, { name: 'domain-name-servers', data: '198.18.0.53' }] },
+  ...(populationSubnet ? [{ id: 2, subnet: populationSubnet, relay: { 'ip-addresses': [population(0).relay] }, pools: [{ pool: populationSubnet }] }] : [])],
 }).config;
 
 const describeStep = (step: RateStep) => {
@@ -59,10 +70,10 @@ const describeStep = (step: RateStep) => {
   return `  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}${cpu}`;
 };
 
-/** Every address free again, as if never used: each load step hands out new leases. */
+/** Every address of the load's subnet free again, as if never used: each load step hands out new leases. */
 const resetLeases = async (db: Db) => {
   await db.query('bench-reset', `update dhcpg.lease4 set state = 'free', client_key = null, hw_type = null, hw_address = null,
-    client_id = null, hostname = null, expires_at = '-infinity', updated_at = null where state <> 'free'`);
+    client_id = null, hostname = null, expires_at = '-infinity', updated_at = null where state <> 'free' and subnet_id = 1`);
   await db.query('bench-vacuum', 'vacuum dhcpg.lease4');
 };
 
@@ -203,12 +214,12 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
   // Steps of 300 up to 1,200 and of 400 up to 2,400, where Kea tops out; then
   // of 800, where dhcpg does.
   const rates = quick
-    ? [1200, 3600, 6400]
+    ? [1200, 4800]
     : [300, 600, 900, 1200, 1600, 2000, 2400, ...Array.from({ length: 12 }, (_, k) => 3200 + 800 * k)];
   const stepSeconds = quick ? 3 : 8;
   // DHCPv6: steps of 300 up to 1,200, where Kea+PostgreSQL tops out, then of
   // 400 and 800; 5 s each, for the length of the whole run.
-  const rates6 = quick ? [1000, 2000] : [300, 600, 900, 1200, 1600, 2000, 2400, 3200, 4000, 4800, 5600, 6400];
+  const rates6 = quick ? [2000] : [300, 600, 900, 1200, 1600, 2000, 2400, 3200, 4000, 4800, 5600, 6400];
   const stepSeconds6 = quick ? 3 : 5;
   const bench = await openBenchDatabase();
   try {
@@ -226,6 +237,8 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       loadGeneratorReceiveBuffer: { bytes: 0 },
       flatCost: [],
       flatCost6: [],
+      leaseTable: [],
+      returning: [],
       bytesPerLease: { tableBytes: 0, indexBytes: 0, leases: 0, bytesPerLease: 0 },
       applySeconds: [],
     };
@@ -238,7 +251,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
 
     // 1. The lease engine alone, and the iterative allocator beside it.
     let client = 1;
-    for (const connections of [1, 4, 16]) {
+    for (const connections of quick ? [1, 4] : [1, 4, 16]) {
       progress(`engine: ${connections} connections`);
       await resetLeases(db);
       const claim = await measureClaims(url, connections, quick ? 3 : 8, client, 100_000);
@@ -259,9 +272,9 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
     const kea = options.kea ? await keaAvailable() : { ok: false as const, reason: 'left out (--no-kea)' };
     if (!kea.ok) progress(`kea: skipped (${kea.reason})`);
     const keaRuns: KeaRun[] = [];
-    const load = { rates, stepSeconds, latencySeconds: quick ? 3 : 8 };
+    const load = { rates, stepSeconds, latencySeconds: quick ? 2 : 8 };
     try {
-      for (const count of FRONTEND_COUNTS) {
+      for (const count of quick ? QUICK_FRONTEND_COUNTS : FRONTEND_COUNTS) {
         results.dhcpg.push(await loadDhcpg(count, url, db, load));
         if (kea.ok) keaRuns.push(await loadKea(count, bench.adminUrl, load));
       }
@@ -293,10 +306,49 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       buffer6.restore();
     }
 
-    // 4. Allocation cost against pool size and utilisation, DHCPv4 then DHCPv6.
+    // 4. Returning clients: DORA/s of one front-end with 0, 100,000 and
+    // 1,000,000 leases of other clients bound beside its pool; then, with
+    // all of them bound, their renewals and their reboot storm.
+    const tableSizes = quick ? [0, 50_000] : [0, 100_000, 1_000_000];
+    const tablePlan = { rates: quick ? [3600] : rates.filter((rate) => rate >= 2400), stepSeconds, latencySeconds: load.latencySeconds };
+    const buffer4 = raiseDefaultReceiveBuffer(RECEIVE_BUFFER_BYTES);
+    try {
+      for (const bound of tableSizes) {
+        if (bound > 0) {
+          if (bound === tableSizes[1]) {
+            progress('lease table: the returning clients\' subnet');
+            await applyConfig4(db, loadConfig(quick ? POPULATION_SUBNET.quick : POPULATION_SUBNET.full));
+          }
+          progress(`lease table: ${bound} bound`);
+          await bindPopulation(db, population(bound));
+        }
+        await db.query('bench-vacuum-table', 'vacuum analyze dhcpg.lease4');
+        const [rows] = await db.query<{ rows: number }>('bench-rows', 'select count(*)::integer as rows from dhcpg.lease4');
+        results.leaseTable.push({ bound, rows: rows!.rows, ...await loadDhcpg(1, url, db, tablePlan) });
+      }
+      const returning = population(tableSizes.at(-1)!);
+      for (const count of quick ? [1] : [1, 2]) {
+        progress(`returning clients: ${count} front-end(s)`);
+        const frontends = await startFrontends(count, url, await freeUdpPorts(2 * count));
+        try {
+          const renewals = await measureRenewals(returning, frontends.ports, frontends.pids,
+            quick ? [4000] : [2000, 3000, 4000, 5000, 6000, 7000, 8000, 10_000, 12_000], quick ? 2 : 5,
+            (step) => progress(`  renewals at ${step.rate}/s: ${step.achieved}/s ACKed, ${(step.lostRatio * 100).toFixed(2)}% lost, p99 ${step.p99Ms.toFixed(1)} ms`));
+          const storm = await measureStorm(returning, frontends.ports, quick ? 10_000 : 100_000, quick ? 2 : 10, count);
+          progress(`  storm: ${storm.answered} of ${storm.clients} answered, the last after ${storm.allAnsweredMs ?? '–'} ms, ${storm.answeredWithin15s} within 15 s, ${storm.naks} NAKs, ${storm.retransmissions} retransmissions`);
+          results.returning.push({ renewals, storm });
+        } finally {
+          await frontends.stop();
+        }
+      }
+    } finally {
+      buffer4.restore();
+    }
+
+    // 5. Allocation cost against pool size and utilisation, DHCPv4 then DHCPv6.
     const sizes = quick ? [1_000, 65_536] : [1_000, 65_536, 1_048_574];
     const flatUrl = await bench.create('dhcpg_bench_flat');
-    results.flatCost = await measureFlatCost(flatUrl, sizes, [0, 0.5, 0.9, 0.99], quick ? 300 : 2000, progress);
+    results.flatCost = await measureFlatCost(flatUrl, sizes, [0, 0.5, 0.9, 0.99], quick ? 150 : 2000, progress);
     results.flatCost6 = await measureFlatCost6(await bench.create('dhcpg_bench_flat6'), [0, 0.5, 0.9], quick ? 50 : 1000, progress);
     if (!quick) {
       const flatDb = connect(flatUrl, { max: 1 });
@@ -307,7 +359,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       await flatDb.end();
     }
 
-    // 5. Database bytes per bound lease: a pool bound full, vacuumed.
+    // 6. Database bytes per bound lease: a pool bound full, vacuumed.
     progress('footprint: bytes per bound lease');
     await applyConfig4(db, readDhcp4({ subnet4: [{ id: 1, subnet: '198.18.0.0/16', relay: { 'ip-addresses': [RELAY] }, pools: [{ pool: '198.18.0.0/16' }] }] }).config);
     await db.query('bench-bind-all', `update dhcpg.lease4 set state = 'bound', client_key = '\\x02'::bytea || decode(md5(address::text), 'hex'),

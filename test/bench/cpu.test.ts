@@ -20,3 +20,15 @@ t.test("a server process's busy time is counted as the servers'", async (t) => {
   t.ok(use!.busyCores >= 0.5, `the machine was busy meanwhile (${use!.busyCores} cores)`);
   t.equal(meter.stop(0), undefined, 'nothing per exchange without exchanges');
 });
+
+t.test('a process that exits during the step is not counted, rather than counted negatively', async (t) => {
+  // Busy for 300 ms before the step starts, then exits during it.
+  const child = spawn(process.execPath, ['-e', `const end = Date.now() + 300; while (Date.now() < end); process.stdout.write('busy', () => process.exit(0));`],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  await once(child.stdout!, 'data');
+  const meter = startCpuMeter([child.pid!]);
+  await once(child, 'exit');
+  const use = meter.stop(1);
+  t.equal(use!.serversUs, 0, 'its time before the step is not subtracted');
+});
