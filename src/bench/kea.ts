@@ -63,6 +63,8 @@ export interface KeaServersOptions {
   pdPool?: { prefix: string; prefixLength: number; delegatedLength: number };
   /** giaddr of the relayed requests (perfdhcp's -l). */
   relayAddress: string;
+  /** DHCPv4: a second subnet, id 2, one pool as large, relayed from its own address (the bench's returning clients). */
+  secondSubnet?: { subnet: string; poolFirst: string; poolLast: string; relayAddress: string };
   /** Server k listens on basePort + 2k and replies to basePort + 2k + 1. */
   basePort: number;
   /** Threads of each server's packet-processing pool (default 2). */
@@ -185,7 +187,10 @@ const keaConfig = (options: KeaServersOptions, database: DatabaseAccess, logFile
       'interfaces-config': { interfaces: ['lo'], 'dhcp-socket-type': 'udp', 'service-sockets-require-all': true },
       ...common,
       'valid-lifetime': 3600,
-      subnet4: [{ id: 1, subnet: options.subnet, pools, relay }],
+      subnet4: [{ id: 1, subnet: options.subnet, pools, relay }, ...(options.secondSubnet ? [{
+        id: 2, subnet: options.secondSubnet.subnet, pools: [{ pool: `${options.secondSubnet.poolFirst} - ${options.secondSubnet.poolLast}` }],
+        relay: { 'ip-addresses': [options.secondSubnet.relayAddress] },
+      }] : [])],
       loggers: loggers('kea-dhcp4'),
     },
   };

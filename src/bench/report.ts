@@ -9,6 +9,7 @@ import type { LoadResult } from './load.ts';
 import type { RenewalResult, StormResult } from './returning-clients.ts';
 
 type DhcpgRun = LoadResult & { latency?: LatencyResult; frontendRssKiB?: number[] };
+type ReturningRun = { renewals: RenewalResult; storm: StormResult };
 
 export interface BenchResults {
   startedAt: string;
@@ -27,8 +28,10 @@ export interface BenchResults {
   flatCost6: FlatCostPoint6[];
   /** One front-end's DORA/s with `bound` leases of other clients bound beside its pool; `rows` in lease4. */
   leaseTable: (DhcpgRun & { bound: number; rows: number })[];
-  /** Those clients' renewals, then their reboot storm, per count of front-ends. */
-  returning: { renewals: RenewalResult; storm: StormResult }[];
+  /** Those clients' renewals, then their reboot storm, per count of servers: dhcpg front-ends, then Kea servers. */
+  returning: { servers: number; dhcpg: ReturningRun; kea: ReturningRun | { skipped: string } }[];
+  /** The same for DHCPv6 clients (RENEW, then REBIND), as many. */
+  returning6: BenchResults['returning'];
   bytesPerLease: { tableBytes: number; indexBytes: number; leases: number; bytesPerLease: number };
   applySeconds: { addresses: number; seconds: number }[];
 }
@@ -115,19 +118,28 @@ export const markdownReport = (r: BenchResults): string => {
       lines.push(`| ${run.bound.toLocaleString('en')} | ${run.rows.toLocaleString('en')} | ${run.maxRate} | ${change} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} |`);
     }
   }
-  if (r.returning.length) {
-    const population = r.leaseTable.at(-1)?.bound ?? 0;
-    const storm = r.returning[0]!.storm;
-    lines.push('', `**Returning clients** (the bench's own client, relaying over loopback for ${population.toLocaleString('en')} clients whose leases are bound): renewals (REQUEST with ciaddr, rate raised step by step, no retransmission), the highest rate with under 1% unanswered or NAKed; and the **reboot storm**, ${storm.clients.toLocaleString('en')} of them sending REQUEST in INIT-REBOOT, the first requests within ${storm.spreadSeconds} s, each client retransmitting after 4, 8 and 16 s (±1 s) until answered, for 60 s at most:`, '');
-    lines.push('| front-ends | renewals/s | p50 / p99 there | CPU µs per renewal | storm: all answered after | answered within 15 s | NAKs | retransmissions | dropped at the servers\' sockets |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    for (const { renewals, storm: s } of r.returning) {
+  const population = r.leaseTable.at(-1)?.bound ?? 0;
+  const returningTable = (title: string, requests: string, runs: BenchResults['returning']) => {
+    if (!runs.length) return;
+    const { clients, spreadSeconds, limitSeconds } = runs[0]!.dhcpg.storm;
+    lines.push('', `**${title}** (the bench's own client, relaying over loopback for ${population.toLocaleString('en')} clients whose leases are bound${runs.some((run) => 'renewals' in run.kea) ? ', in dhcpg and in Kea\'s lease database alike' : ''}): ${requests}; the highest renewal rate with under 1% unanswered or refused (rate raised step by step, no retransmission), and the **reboot storm**, ${clients.toLocaleString('en')} of them back at once, the first requests within ${spreadSeconds} s, each client retransmitting until answered, for ${limitSeconds} s at most:`, '');
+    lines.push('| servers | | renewals/s | p50 / p99 there | CPU µs per renewal | storm: all answered after | answered within 15 s | refused | retransmissions | dropped at the servers\' sockets |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    const row = (servers: number, name: string, { renewals, storm }: ReturningRun) => {
       const best = renewals.steps.find((step) => step.lostRatio < 0.01 && step.achieved === renewals.maxRate);
       const cpu = best?.cpu ? `${best.cpu.serversUs} / ${best.cpu.postgresUs} / ${best.cpu.restUs}` : '–';
-      const all = s.allAnsweredMs !== undefined ? `${(s.allAnsweredMs / 1000).toFixed(1)} s` : `not all: ${s.answered.toLocaleString('en')} answered`;
-      lines.push(`| ${renewals.servers} | ${renewals.maxRate} | ${best ? `${n(best.p50Ms, 1)} / ${n(best.p99Ms, 1)} ms` : '–'} | ${cpu} | ${all} | ${s.answeredWithin15s.toLocaleString('en')} | ${s.naks + s.wrongAddresses} | ${s.retransmissions.toLocaleString('en')} | ${s.droppedAtServers.toLocaleString('en')} |`);
+      const all = storm.allAnsweredMs !== undefined ? `${(storm.allAnsweredMs / 1000).toFixed(1)} s` : `not all: ${storm.answered.toLocaleString('en')} answered`;
+      return `| ${servers} | ${name} | ${renewals.maxRate} | ${best ? `${n(best.p50Ms, 1)} / ${n(best.p99Ms, 1)} ms` : '–'} | ${cpu} | ${all} | ${storm.answeredWithin15s.toLocaleString('en')} | ${storm.naks + storm.wrongAddresses} | ${storm.retransmissions.toLocaleString('en')} | ${storm.droppedAtServers.toLocaleString('en')} |`;
+    };
+    for (const run of runs) {
+      lines.push(row(run.servers, 'dhcpg', run.dhcpg));
+      if ('renewals' in run.kea) lines.push(row(run.servers, 'Kea 2.2', run.kea));
     }
-  }
+    const skipped = runs.find((run) => 'skipped' in run.kea)?.kea;
+    if (skipped && 'skipped' in skipped) lines.push('', `Kea: ${skipped.skipped}.`);
+  };
+  returningTable('Returning DHCPv4 clients', 'renewals are REQUESTs with ciaddr; in the storm they send REQUEST in INIT-REBOOT and retransmit after 4, 8 and 16 s (±1 s)', r.returning);
+  returningTable('Returning DHCPv6 clients', 'renewals are RENEWs; in the storm they send REBIND and retransmit after 10, 20 and 40 s (±10%)', r.returning6);
   lines.push('', '**Allocation cost** (one DISCOVER, median / p99 µs, one connection):', '');
   const sizes = [...new Set(r.flatCost.map((p) => p.poolSize))];
   const uses = [...new Set(r.flatCost.map((p) => p.utilisation))];

@@ -23,7 +23,8 @@ import type { PerfdhcpOptions } from '../bench/perfdhcp.ts';
 import { markdownReport, svgChart, svgChart6, type BenchResults } from '../bench/report.ts';
 import { stopChildrenOnSignal } from '../bench/children.ts';
 import { raiseDefaultReceiveBuffer } from '../bench/receive-buffer.ts';
-import { bindPopulation, measureRenewals, measureStorm, type Population } from '../bench/returning-clients.ts';
+import { bindKeaPopulation, bindPopulation, measureRenewals, measureStorm, type Population, type Servers } from '../bench/returning-clients.ts';
+import { numberToIpv4, parseIpv4Prefix } from '../net/ipv4.ts';
 import { RECEIVE_BUFFER_BYTES } from '../server/udp.ts';
 
 export interface BenchOptions {
@@ -37,7 +38,7 @@ const POOL = { first: '198.18.0.1', last: '198.19.255.254' };
 const RELAY = '127.0.0.1';
 const FRONTEND_COUNTS = [1, 2, 4];
 /** --quick, under 3 minutes: fewer counts, steps and samples of the same measurements. */
-const QUICK_FRONTEND_COUNTS = [1, 2];
+const QUICK_FRONTEND_COUNTS = [1];
 
 // DHCPv6: a /64 of addresses and a /33 delegated as /56 (2^23 prefixes),
 // relayed from ::1. Kea's pool is the same range.
@@ -56,7 +57,10 @@ const progress = (text: string) => process.stderr.write(`[bench ${new Date().toI
 // from 127.0.0.2. Its addresses are only ever carried in packets, never sent
 // to; the documentation ranges have no /12.
 const POPULATION_SUBNET = { full: '198.32.0.0/12', quick: '198.32.0.0/16' };
-const population = (size: number): Population => ({ subnetId: 2, firstAddress: '198.32.0.1', size, relay: '127.0.0.2' });
+const population = (size: number): Population => ({ family: 4, subnetId: 2, firstAddress: '198.32.0.1', size, relay: '127.0.0.2' });
+// DHCPv6: in the upper half of the /64 the DHCPv6 load drew from, whose new
+// leases are numbered from its start.
+const POPULATION6_FIRST = '2001:db8:1:0:8000::';
 
 const loadConfig = (populationSubnet?: string) => readDhcp4({
   'valid-lifetime': 3600,
@@ -155,6 +159,59 @@ const loadKea = async (count: number, adminUrl: string, plan: LoadPlan): Promise
   }
 };
 
+interface ReturningPlan {
+  renewalRates: number[];
+  renewalSeconds: number;
+  stormClients: number;
+  stormSeconds: number;
+  stormLimitSeconds: number;
+}
+
+type ReturningRun = BenchResults['returning'][number]['dhcpg'];
+
+/** The returning clients' renewals, then their storm (its clients picked by server count, so each run's are others). */
+const measureReturning = async (name: string, servers: Servers, returning: Population, plan: ReturningPlan): Promise<ReturningRun> => {
+  const renewals = await measureRenewals(returning, servers, plan.renewalRates, plan.renewalSeconds,
+    (step) => progress(`  renewals at ${step.rate}/s: ${step.achieved}/s ACKed, ${(step.lostRatio * 100).toFixed(2)}% lost, p99 ${step.p99Ms.toFixed(1)} ms`));
+  const storm = await measureStorm(returning, servers, plan.stormClients, plan.stormSeconds, plan.stormLimitSeconds, servers.ports.length);
+  progress(`  ${name} storm: ${storm.answered} of ${storm.clients} answered, the last after ${storm.allAnsweredMs ?? '–'} ms, ` +
+    `${storm.answeredWithin15s} within 15 s, ${storm.naks} NAKs, ${storm.retransmissions} retransmissions`);
+  return { renewals, storm };
+};
+
+const returningDhcpg = async (count: number, url: string, returning: Population, plan: ReturningPlan): Promise<ReturningRun> => {
+  progress(`returning DHCPv${returning.family} clients: ${count} front-end(s)`);
+  const dhcp6 = returning.family === 6;
+  const frontends = await startFrontends(count, url, await freeUdpPorts(2 * count), { dhcp6 });
+  try {
+    return await measureReturning('dhcpg', { ...frontends, ports: dhcp6 ? frontends.ports6 : frontends.ports }, returning, plan);
+  } finally {
+    await frontends.stop();
+  }
+};
+
+/** The same clients' leases in the lease database of count Kea servers, and the same requests. */
+const returningKea = async (count: number, adminUrl: string, returning: Population, subnet: string, plan: ReturningPlan): Promise<ReturningRun> => {
+  progress(`returning clients: ${count} Kea server(s)`);
+  const workDir = join(tmpdir(), `dhcpg-bench-kea-${process.pid}`);
+  mkdirSync(workDir, { recursive: true });
+  const range = parseIpv4Prefix(subnet)!;
+  const cluster = await startKeaServers({
+    count, databaseUrl: adminUrl, databaseName: 'kea_bench', subnet: SUBNET, poolFirst: POOL.first, poolLast: POOL.last,
+    relayAddress: RELAY, basePort: await freeUdpPorts(2 * count), workDir,
+    secondSubnet: { subnet, poolFirst: numberToIpv4(range.first + 1), poolLast: numberToIpv4(range.last - 1), relayAddress: returning.relay },
+  });
+  const keaDb = connect(withDatabaseName(adminUrl, 'kea_bench'), { max: 1 });
+  try {
+    await bindKeaPopulation(keaDb, returning, returning.subnetId);
+    await keaDb.query('kea-analyze', 'analyze lease4');
+    return await measureReturning('Kea', { ...cluster, replyPorts: cluster.ports.map((port) => port + 1) }, returning, plan);
+  } finally {
+    await keaDb.end();
+    await cluster.stop();
+  }
+};
+
 type LeaseType6 = BenchResults['dhcp6'][number]['leaseType'];
 
 /** count dhcpg front-ends under rising DHCPv6 load (perfdhcp -6 -A 1 from ::1). */
@@ -239,6 +296,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       flatCost6: [],
       leaseTable: [],
       returning: [],
+      returning6: [],
       bytesPerLease: { tableBytes: 0, indexBytes: 0, leases: 0, bytesPerLease: 0 },
       applySeconds: [],
     };
@@ -308,8 +366,10 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
 
     // 4. Returning clients: DORA/s of one front-end with 0, 100,000 and
     // 1,000,000 leases of other clients bound beside its pool; then, with
-    // all of them bound, their renewals and their reboot storm.
+    // all of them bound, their renewals and their reboot storm; then the
+    // same for as many DHCPv6 clients.
     const tableSizes = quick ? [0, 50_000] : [0, 100_000, 1_000_000];
+    const populationSubnet = quick ? POPULATION_SUBNET.quick : POPULATION_SUBNET.full;
     const tablePlan = { rates: quick ? [3600] : rates.filter((rate) => rate >= 2400), stepSeconds, latencySeconds: load.latencySeconds };
     const buffer4 = raiseDefaultReceiveBuffer(RECEIVE_BUFFER_BYTES);
     try {
@@ -317,7 +377,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
         if (bound > 0) {
           if (bound === tableSizes[1]) {
             progress('lease table: the returning clients\' subnet');
-            await applyConfig4(db, loadConfig(quick ? POPULATION_SUBNET.quick : POPULATION_SUBNET.full));
+            await applyConfig4(db, loadConfig(populationSubnet));
           }
           progress(`lease table: ${bound} bound`);
           await bindPopulation(db, population(bound));
@@ -326,20 +386,34 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
         const [rows] = await db.query<{ rows: number }>('bench-rows', 'select count(*)::integer as rows from dhcpg.lease4');
         results.leaseTable.push({ bound, rows: rows!.rows, ...await loadDhcpg(1, url, db, tablePlan) });
       }
+      // Each count of Kea servers right after the same count of front-ends.
       const returning = population(tableSizes.at(-1)!);
+      const returningPlan: ReturningPlan = {
+        renewalRates: quick ? [2000] : [600, 1200, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10_000, 12_000],
+        renewalSeconds: quick ? 2 : 5,
+        stormClients: quick ? 10_000 : 100_000,
+        stormSeconds: quick ? 2 : 10,
+        stormLimitSeconds: quick ? 5 : 60,
+      };
       for (const count of quick ? [1] : [1, 2]) {
-        progress(`returning clients: ${count} front-end(s)`);
-        const frontends = await startFrontends(count, url, await freeUdpPorts(2 * count));
-        try {
-          const renewals = await measureRenewals(returning, frontends.ports, frontends.pids,
-            quick ? [4000] : [2000, 3000, 4000, 5000, 6000, 7000, 8000, 10_000, 12_000], quick ? 2 : 5,
-            (step) => progress(`  renewals at ${step.rate}/s: ${step.achieved}/s ACKed, ${(step.lostRatio * 100).toFixed(2)}% lost, p99 ${step.p99Ms.toFixed(1)} ms`));
-          const storm = await measureStorm(returning, frontends.ports, quick ? 10_000 : 100_000, quick ? 2 : 10, count);
-          progress(`  storm: ${storm.answered} of ${storm.clients} answered, the last after ${storm.allAnsweredMs ?? '–'} ms, ${storm.answeredWithin15s} within 15 s, ${storm.naks} NAKs, ${storm.retransmissions} retransmissions`);
-          results.returning.push({ renewals, storm });
-        } finally {
-          await frontends.stop();
-        }
+        results.returning.push({
+          servers: count,
+          dhcpg: await returningDhcpg(count, url, returning, returningPlan),
+          kea: kea.ok ? await returningKea(count, bench.adminUrl, returning, populationSubnet, returningPlan) : { skipped: kea.reason },
+        });
+      }
+      // DHCPv6 the same, dhcpg alone: kea-dhcp6 answers relays only in a
+      // namespace of its own (see loadKea6), where this client does not run.
+      await resetLeases6(db);
+      const [server] = await db.query<{ duid: Buffer }>('bench-duid', 'select duid from dhcpg.server');
+      const returning6: Population = { family: 6, subnetId: 1, firstAddress: POPULATION6_FIRST, size: returning.size, relay: RELAY6, serverDuid: server!.duid };
+      progress(`lease table: ${returning6.size} DHCPv6 leases bound`);
+      await bindPopulation(db, returning6);
+      await db.query('bench-vacuum-table6', 'vacuum analyze dhcpg.lease6');
+      for (const count of quick ? [1] : [1, 2]) {
+        results.returning6.push({
+          servers: count, dhcpg: await returningDhcpg(count, url, returning6, returningPlan), kea: { skipped: 'kea-dhcp6 answers relays only in a network namespace of its own, where the bench\'s own client does not run' },
+        });
       }
     } finally {
       buffer4.restore();
@@ -348,7 +422,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
     // 5. Allocation cost against pool size and utilisation, DHCPv4 then DHCPv6.
     const sizes = quick ? [1_000, 65_536] : [1_000, 65_536, 1_048_574];
     const flatUrl = await bench.create('dhcpg_bench_flat');
-    results.flatCost = await measureFlatCost(flatUrl, sizes, [0, 0.5, 0.9, 0.99], quick ? 150 : 2000, progress);
+    results.flatCost = await measureFlatCost(flatUrl, sizes, quick ? [0, 0.9] : [0, 0.5, 0.9, 0.99], quick ? 150 : 2000, progress);
     results.flatCost6 = await measureFlatCost6(await bench.create('dhcpg_bench_flat6'), [0, 0.5, 0.9], quick ? 50 : 1000, progress);
     if (!quick) {
       const flatDb = connect(flatUrl, { max: 1 });
