@@ -389,7 +389,8 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       // Each count of Kea servers right after the same count of front-ends.
       const returning = population(tableSizes.at(-1)!);
       const returningPlan: ReturningPlan = {
-        renewalRates: quick ? [2000] : [600, 1200, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10_000, 12_000],
+        // Steps of 1,000 where Kea tops out, then wider where dhcpg does.
+        renewalRates: quick ? [2000] : [600, 1200, 2000, 3000, 4000, 6000, 8000, 12_000, 16_000, 20_000, 24_000, 32_000],
         renewalSeconds: quick ? 2 : 5,
         stormClients: quick ? 10_000 : 100_000,
         stormSeconds: quick ? 2 : 10,
