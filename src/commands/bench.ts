@@ -1,6 +1,6 @@
 // dhcpg bench [--quick] [--out DIR]: the benchmark of DESIGN section 6, all
 // sides measured in one run on this machine: results in DIR/latest.json,
-// latest.md and latest.svg.
+// latest.md, latest.svg and latest-dhcp6.svg.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
