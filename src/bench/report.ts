@@ -21,7 +21,7 @@ export interface BenchResults {
   dhcpg: DhcpgRun[];
   kea: (LoadResult & { rssKiB?: number[] })[] | { skipped: string };
   /** DHCPv6 SARR through perfdhcp -6 -A 1, per lease type: IA_NA alone, IA_NA with IA_PD. */
-  dhcp6: { leaseType: 'address-only' | 'prefix-only' | 'address-and-prefix'; dhcpg: LoadResult[]; kea: LoadResult[] | { skipped: string } }[];
+  dhcp6: { leaseType: 'address-only' | 'prefix-only' | 'address-and-prefix'; dhcpg: (LoadResult & { latency?: LatencyResult })[]; kea: LoadResult[] | { skipped: string } }[];
   /** The default receive buffer of the sockets perfdhcp opened (see receive-buffer.ts). */
   loadGeneratorReceiveBuffer: { bytes: number; unchanged?: string };
   flatCost: FlatCostPoint[];
@@ -52,6 +52,7 @@ const lostAtFirst = (res: LoadResult) => {
 };
 
 const n = (value: number | undefined, digits = 0) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
+const latencyCell = (latency: LatencyResult | undefined) => (latency ? `${n(latency.p50Ms, 1)} / ${n(latency.p99Ms, 1)} ms` : '–');
 
 const bufferSize = (r: BenchResults): string => {
   const { bytes, unchanged } = r.loadGeneratorReceiveBuffer;
@@ -67,7 +68,7 @@ export const markdownReport = (r: BenchResults): string => {
   lines.push('| servers | dhcpg DORA/s | dhcpg lost at first step | dhcpg p50 / p99 at half rate | Kea 2.2 DORA/s | Kea lost at first step |', '| --- | --- | --- | --- | --- | --- |');
   for (const run of r.dhcpg) {
     const kea = keaRuns.find((k) => k.servers === run.servers);
-    lines.push(`| ${run.servers} | ${run.maxRate} | ${lostAtFirst(run)} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} | ${kea ? kea.maxRate : 'not run'} | ${kea ? lostAtFirst(kea) : '–'} |`);
+    lines.push(`| ${run.servers} | ${run.maxRate} | ${lostAtFirst(run)} | ${latencyCell(run.latency)} | ${kea ? kea.maxRate : 'not run'} | ${kea ? lostAtFirst(kea) : '–'} |`);
   }
   if (!Array.isArray(r.kea)) lines.push('', `Kea: ${r.kea.skipped}`);
   // The step that ended each run (its last attempt), and where its datagrams were dropped.
@@ -92,13 +93,13 @@ export const markdownReport = (r: BenchResults): string => {
     lines.push('', `**Where the CPU went** at each run's figure (CPU time per DORA: the servers / PostgreSQL / the rest, i.e. perfdhcp, the kernel and the bench; then the machine's busy time, of ${r.machine.cpus} cores): ${cpu.join('; ')}.`);
   }
   if (r.dhcp6.length) {
-    lines.push('', '**DHCPv6 SARR exchanges per second** (perfdhcp -6 -A 1 relaying over loopback from ::1, as above; each kea-dhcp6 and its perfdhcp in a network namespace of their own, since Kea answers every relay at port 547): the highest rate with under 1% lost, the share lost at the first rate, and the CPU per exchange at that figure (servers / PostgreSQL / the rest):', '');
-    lines.push('| asks for | servers | dhcpg SARR/s | dhcpg lost at first step | dhcpg CPU µs | Kea 2.2 SARR/s | Kea lost at first step | Kea CPU µs |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push('', '**DHCPv6 SARR exchanges per second** (perfdhcp -6 -A 1 relaying over loopback from ::1, as above; each kea-dhcp6 and its perfdhcp in a network namespace of their own, since Kea answers every relay at port 547): the highest rate with under 1% lost, the share lost at the first rate, dhcpg\'s latency at half that rate (the bench\'s own client), and the CPU per exchange at that figure (servers / PostgreSQL / the rest):', '');
+    lines.push('| asks for | servers | dhcpg SARR/s | dhcpg lost at first step | dhcpg p50 / p99 at half rate | dhcpg CPU µs | Kea 2.2 SARR/s | Kea lost at first step | Kea CPU µs |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const run of r.dhcp6) {
       const keaRuns6 = Array.isArray(run.kea) ? run.kea : [];
       for (const d of run.dhcpg) {
         const k = keaRuns6.find((x) => x.servers === d.servers);
-        lines.push(`| ${leaseTypeName(run.leaseType)} | ${d.servers} | ${d.maxRate} | ${lostAtFirst(d)} | ${cpuSplit(d)} | ${k ? k.maxRate : 'not run'} | ${k ? lostAtFirst(k) : '–'} | ${k ? cpuSplit(k) : '–'} |`);
+        lines.push(`| ${leaseTypeName(run.leaseType)} | ${d.servers} | ${d.maxRate} | ${lostAtFirst(d)} | ${latencyCell(d.latency)} | ${cpuSplit(d)} | ${k ? k.maxRate : 'not run'} | ${k ? lostAtFirst(k) : '–'} | ${k ? cpuSplit(k) : '–'} |`);
       }
       if (!Array.isArray(run.kea)) lines.push('', `Kea -6: ${run.kea.skipped}`);
     }
@@ -115,7 +116,7 @@ export const markdownReport = (r: BenchResults): string => {
     const base = r.leaseTable[0]!.maxRate;
     for (const run of r.leaseTable) {
       const change = base > 0 ? `${run.maxRate >= base ? '+' : ''}${(((run.maxRate - base) / base) * 100).toFixed(0)}%` : '–';
-      lines.push(`| ${run.bound.toLocaleString('en')} | ${run.rows.toLocaleString('en')} | ${run.maxRate} | ${change} | ${run.latency ? `${n(run.latency.p50Ms, 1)} / ${n(run.latency.p99Ms, 1)} ms` : '–'} |`);
+      lines.push(`| ${run.bound.toLocaleString('en')} | ${run.rows.toLocaleString('en')} | ${run.maxRate} | ${change} | ${latencyCell(run.latency)} |`);
     }
   }
   const population = r.leaseTable.at(-1)?.bound ?? 0;

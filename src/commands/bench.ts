@@ -213,20 +213,28 @@ const returningKea = async (count: number, adminUrl: string, returning: Populati
 };
 
 type LeaseType6 = BenchResults['dhcp6'][number]['leaseType'];
+type Dhcpg6Run = BenchResults['dhcp6'][number]['dhcpg'][number];
 
-/** count dhcpg front-ends under rising DHCPv6 load (perfdhcp -6 -A 1 from ::1). */
-const loadDhcpg6 = async (count: number, url: string, db: Db, plan: LoadPlan, leaseType: LeaseType6): Promise<LoadResult> => {
+/** count dhcpg front-ends under rising DHCPv6 load (perfdhcp -6 -A 1 from ::1), then their latency at half the highest rate. */
+const loadDhcpg6 = async (count: number, url: string, db: Db, plan: LoadPlan, leaseType: LeaseType6): Promise<Dhcpg6Run> => {
   progress(`dhcpg -6 (${leaseType}): ${count} front-end(s)`);
   // Per front-end: its DHCPv4 port, its DHCPv6 port (+1), perfdhcp's (+ 2 count).
   const base = await freeUdpPorts(4 * count);
   const frontends = await startFrontends(count, url, base, { dhcp6: true });
   try {
-    return await measureLoad({
+    const load = await measureLoad({
       ports: frontends.ports6, pids: frontends.pids, rates: plan.rates, seconds: plan.stepSeconds,
       family: 6, leaseType, replyPorts: frontends.ports6.map((port) => port + 2 * count),
       reset: () => resetLeases6(db),
       onStep: (step) => progress(describeStep(step)),
     });
+    await resetLeases6(db);
+    // Transaction ids are 24 bits: these clients from 2^20 on.
+    const latency = load.maxRate > 0
+      ? await measureLatency(frontends.ports6, Math.round(load.maxRate / 2), plan.latencySeconds, 1 << 20, { family: 6, prefixes: leaseType === 'address-and-prefix' })
+      : undefined;
+    if (latency) progress(`  latency at ${latency.rate}/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms`);
+    return { ...load, latency };
   } finally {
     await frontends.stop();
   }
@@ -349,7 +357,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
       : !bench.socketDir ? { ok: false as const, reason: 'kea-dhcp6 runs in network namespaces, which reach only the embedded PostgreSQL (its Unix socket), not DATABASE_URL' }
         : await keaAvailable(6).then(async (found) => (found.ok ? namespacesAvailable() : found));
     if (!kea6.ok) progress(`kea -6: skipped (${kea6.reason})`);
-    const load6 = { rates: rates6, stepSeconds: stepSeconds6, latencySeconds: 0 };
+    const load6 = { rates: rates6, stepSeconds: stepSeconds6, latencySeconds: quick ? 2 : 5 };
     const buffer6 = raiseDefaultReceiveBuffer(RECEIVE_BUFFER_BYTES);
     try {
       for (const leaseType of quick ? LEASE_TYPES6.slice(1) : LEASE_TYPES6) {
