@@ -266,9 +266,11 @@ const typeShapes = async (client: pg.Client, namespace: string): Promise<string[
  * Composite types have no CREATE OR REPLACE, and dropping one under a
  * running front-end fails its call in flight ("cache lookup failed for
  * type"): sql/ creates each type only where missing, and the types are
- * dropped here, all of them, only when sql/ declares them otherwise than
- * installed (built in pg_temp to compare). Functions that take them go with
- * them (CASCADE) and come back with sql/.
+ * dropped here, all of them, only when an installed one is declared
+ * otherwise by sql/, or no longer (built in pg_temp to compare). A type
+ * sql/ adds is only created: dropping every type for it made a running
+ * front-end's call fail during a rolling upgrade. Functions that take the
+ * dropped types go with them (CASCADE) and come back with sql/.
  */
 const dropChangedTypes = async (client: pg.Client) => {
   const files = SQL_FILES.map(sqlText).filter((text) => /create type dhcpg\./.test(text));
@@ -277,7 +279,8 @@ const dropChangedTypes = async (client: pg.Client) => {
   for (const text of files) await client.query(text.replace(toTemp, 'pg_temp.$1'));
   const [declared, installed] = [await typeShapes(client, 'pg_temp'), await typeShapes(client, 'dhcpg')];
   await client.query(`drop type ${names.map((name) => `pg_temp.${name}`).join(', ')}`);
-  if (declared.join('\n') !== installed.join('\n')) await client.query(dropObjects('type', 'true'));
+  const declaredShapes = new Set(declared);
+  if (installed.some((shape) => !declaredShapes.has(shape))) await client.query(dropObjects('type', 'true'));
 };
 
 /**
