@@ -9,6 +9,7 @@ import {
 } from '../dhcp6/packet.ts';
 import { iaNaOption, iaPdOption, OPTION_IA_NA, OPTION_IA_PD } from '../dhcp6/ia.ts';
 import { parseIpv4 } from '../net/ipv4.ts';
+import { percentile } from './percentile.ts';
 
 export interface LatencyResult {
   rate: number;
@@ -90,7 +91,6 @@ const sarr = (prefixes: boolean): Exchange => ({
   },
 });
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 /**
  * Exchanges of new clients at `rate` per second for `seconds`, spread over

@@ -8,6 +8,7 @@ import { readDhcp4 } from '../config/dhcp4.ts';
 import { leaseEngine4, type Client4 } from '../engine/lease-engine.ts';
 import { ipv4ToNumber, numberToIpv4 } from '../net/ipv4.ts';
 import { RELAYED_LINK } from './engine-claims.ts';
+import { percentile } from './percentile.ts';
 
 export interface FlatCostPoint {
   poolSize: number;
@@ -32,7 +33,6 @@ const fill = (db: Db, fraction: number) =>
        expires_at = now() + interval '1 day'
      where pool_id is not null and random() < $1::float8`, [fraction]);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 export const measureFlatCost = async (
   url: string, sizes: number[], utilisations: number[], samples: number, onStep: (text: string) => void,

@@ -8,6 +8,7 @@ import { connect } from '../db/pool.ts';
 import { applyConfig } from '../config/apply.ts';
 import { readDhcp6 } from '../config/dhcp6.ts';
 import { leaseEngine6, type Message6 } from '../engine/lease-engine6.ts';
+import { percentile } from './percentile.ts';
 
 export interface FlatCostPoint6 {
   kind: 'na' | 'pd';
@@ -65,7 +66,6 @@ const fill = async (db: Db, count: number) => {
 
 const WARM_UP = 10;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 export const measureFlatCost6 = async (
   url: string, utilisations: number[], samples: number, onStep: (text: string) => void,

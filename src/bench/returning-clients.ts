@@ -18,6 +18,7 @@ import type { Db } from '../db/pool.ts';
 import { RECEIVE_BUFFER_BYTES } from '../server/udp.ts';
 import { startCpuMeter, type CpuUse } from './cpu.ts';
 import { receiveDrops } from './proc-udp.ts';
+import { percentile } from './percentile.ts';
 
 /** Clients 0 .. size - 1 hold the addresses firstAddress + 0 .. size - 1, in subnet subnetId. */
 export interface Population {
@@ -229,7 +230,6 @@ const paced = async (count: number, seconds: number, send: (i: number) => void, 
   }
 };
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 export interface RenewalStep {
   rate: number;

@@ -9,11 +9,11 @@
 // timings: auto_explain hands every statement's plan to the session as a
 // notice.
 import t from 'tap';
-import pg from 'pg';
 import { applyConfig4 } from '../../src/config/apply.ts';
 import { readDhcp4 } from '../../src/config/dhcp4.ts';
 import type { Db } from '../../src/db/pool.ts';
 import { leaseEngine4 } from '../../src/engine/lease-engine.ts';
+import { explainingSession } from '../helpers/auto-explain.ts';
 import { testDatabase } from '../helpers/db.ts';
 import { client } from '../helpers/engine.ts';
 
@@ -74,16 +74,9 @@ t.test('no statement of a batch rescans one of its arrays per row or reads the l
     where address >= '198.18.16.0'`);
   await db.query('analyze', 'analyze dhcpg.lease4, dhcpg.reservation4');
 
-  const session = new pg.Client({ connectionString: url });
-  await session.connect();
-  t.teardown(() => session.end());
-  const plans: string[] = [];
-  session.on('notice', (notice) => plans.push(notice.message ?? ''));
-  for (const setting of ['auto_explain.log_min_duration = 0', 'auto_explain.log_nested_statements = on', 'auto_explain.log_level = notice']) {
-    await session.query(`set ${setting}`);
-  }
-  const loaded = await session.query(`load 'auto_explain'`).then(() => true, () => false);
-  if (!loaded) return t.plan(0, 'this PostgreSQL has no auto_explain module');
+  const explaining = await explainingSession(t, url);
+  if (!explaining) return t.plan(0, 'this PostgreSQL has no auto_explain module');
+  const { session, plans } = explaining;
   const traced: Db = {
     query: async (_name, text, values) => (await session.query(text, values)).rows,
     transaction: () => Promise.reject(new Error('not used by the lease engine')),

@@ -8,9 +8,9 @@
 // read lease6 or reservation6 whole. Checked on the plans themselves, as
 // test/engine/plans.test.ts does for DHCPv4.
 import t from 'tap';
-import pg from 'pg';
 import { applyConfig } from '../../src/config/apply.ts';
 import { readDhcp6 } from '../../src/config/dhcp6.ts';
+import { explainingSession } from '../helpers/auto-explain.ts';
 import { testDatabase } from '../helpers/db.ts';
 import { from, LINK, type Message6 } from '../helpers/engine6.ts';
 
@@ -50,16 +50,9 @@ t.test('with plans made while lease6 is empty, no statement of a batch reads lea
   // Emptied and vacuumed: the statistics of a table known to be empty.
   await db.query('vacuum', 'vacuum analyze dhcpg.lease6, dhcpg.reservation6');
 
-  const session = new pg.Client({ connectionString: url });
-  await session.connect();
-  t.teardown(() => session.end());
-  const plans: string[] = [];
-  session.on('notice', (notice) => plans.push(notice.message ?? ''));
-  for (const setting of ['auto_explain.log_min_duration = 0', 'auto_explain.log_nested_statements = on', 'auto_explain.log_level = notice']) {
-    await session.query(`set ${setting}`);
-  }
-  const loaded = await session.query(`load 'auto_explain'`).then(() => true, () => false);
-  if (!loaded) return t.plan(0, 'this PostgreSQL has no auto_explain module');
+  const explaining = await explainingSession(t, url);
+  if (!explaining) return t.plan(0, 'this PostgreSQL has no auto_explain module');
+  const { session, plans } = explaining;
   const handle = (messages: Message6[]) => session.query('select dhcpg.handle6($1::jsonb)', [JSON.stringify(messages)]);
   const ias = [{ kind: 'na' as const, iaid: 1 }, { kind: 'pd' as const, iaid: 2 }];
 
