@@ -16,11 +16,12 @@
 --
 -- The usual IA (one message per client in the batch, asking for its lease or
 -- a new one) is claimed set-based, each step once per batch: the clients'
--- current leases are renewed by one UPDATE, and new leases are numbered from
--- their pools' sequences and written by one INSERT. What that does not settle
--- (reservations, hints of a client without a lease, a pool used up, a client
--- with several messages in the batch, RELEASE and DECLINE) goes one IA at a
--- time in the batch's order, through dhcpg.claim6.
+-- current leases are renewed by one UPDATE, new leases are numbered from
+-- their pools' sequences and written by one INSERT, and once a pool's
+-- sequence is spent its longest-expired rows are taken again (dhcpg.reuse6).
+-- What that does not settle (reservations, hints of a client without a
+-- lease, a client with several messages in the batch, RELEASE and DECLINE)
+-- goes one IA at a time in the batch's order, through dhcpg.claim6.
 --
 -- A batch that only advertises commits without waiting for the WAL flush, as
 -- DHCPv4 offers do.
@@ -189,6 +190,25 @@ begin
       into v_outcomes
       from written w
       join placed p on p.prefix = w.prefix;
+  end if;
+
+  -- 2b. Batched IAs whose pools' never-used space is all spent (step 2 found
+  --     its offsets past the pool's end): their pools' longest-expired rows,
+  --     set-based. Where another pool of theirs still has some, claim6 takes
+  --     it.
+  if v_batched > cardinality(v_outcomes) then
+    v_outcomes := v_outcomes || dhcpg.reuse6(array(
+      select w from unnest(v_ias) w
+        where w.batched and cardinality(w.hints) = 0
+          and (w.ordinal, w.ia_ordinal) not in (select o.ordinal, o.ia_ordinal from unnest(v_outcomes) o)
+          and not exists (
+            select from dhcpg.reservation6 r
+              where (r.duid = w.duid or (w.hw_address is not null and r.hw_address = w.hw_address))
+                and (r.subnet_id = any (w.subnets) or r.subnet_id is null))
+          and not exists (
+            select from dhcpg.pool6 p
+              where p.subnet_id = any (w.subnets) and p.kind = w.kind and not dhcpg.pool6_spent(p))
+        order by w.ordinal, w.ia_ordinal), handle6.now);
   end if;
 
   -- 3. The rest, one IA at a time in the batch's order.

@@ -49,6 +49,16 @@ as $$
   select format('dhcpg.pool6_%s_offsets', pool_id)::regclass
 $$;
 
+-- Whether a pool's never-used space is spent: its sequence has handed out
+-- offset size - 1 or beyond (a sequence not yet called has handed out none).
+create or replace function dhcpg.pool6_spent(pool dhcpg.pool6)
+returns boolean
+language sql
+stable
+as $$
+  select coalesce(pg_sequence_last_value(dhcpg.pool6_sequence(pool.id)) + 1, 0) >= pool.size
+$$;
+
 -- One sequence per pool, made and dropped by the configuration's apply.
 -- SECURITY DEFINER: the sequences belong to the owner of the functions that
 -- call nextval, whoever applies the configuration.

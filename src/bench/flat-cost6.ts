@@ -61,7 +61,7 @@ const fill = async (db: Db, count: number) => {
     select dhcpg.pool6_lease(p, g), p.kind, p.subnet_id, p.id, 'bound', '\\x0005'::bytea || int8send(g), 1,
            now() + interval '1 day', now() + interval '1 day'
       from dhcpg.pool6 p, generate_series(0, $1::bigint - 1) g`, [count]);
-  await db.query('bench6-advance', `select setval(dhcpg.pool6_sequence(p.id), $1::bigint, false) from dhcpg.pool6 p`, [count]);
+  await db.query('bench6-advance', `select setval(dhcpg.pool6_sequence(p.id), $1::bigint - 1) from dhcpg.pool6 p`, [count]);
 };
 
 const WARM_UP = 10;

@@ -68,6 +68,7 @@ export const SQL_FILES = [
   'select_subnet6.sql',
   'claim6.sql',
   'ia6.sql',
+  'reuse6.sql',
   'handle6.sql',
   'contract.sql',
   'views.sql',

@@ -2,7 +2,7 @@
 // PostgreSQL: addresses and prefixes, in DESIGN's order (current, reserved,
 // hinted, new), their lifecycle, and pools far too large to enumerate.
 import t from 'tap';
-import { engine6Fixture, from, leaseOf, LINK, relayedLan, T } from '../helpers/engine6.ts';
+import { engine6Fixture, from, leaseOf, LINK, relayedLan, T, type Answer6 } from '../helpers/engine6.ts';
 
 const NA = { kind: 'na' as const, iaid: 1 };
 const PD = { kind: 'pd' as const, iaid: 2 };
@@ -143,4 +143,24 @@ t.test('subnet selection: the relay\'s Interface-Id, its link-address, a shared 
   const shared = await f.handle([2, 3].map((n) => from(n, 'request', [NA], { link: '2001:db8:2::1' })));
   t.same(shared.map((a) => a.subnet_id), [2, 3], 'the second client from the other subnet of the shared network');
   t.match(leaseOf(shared[1]), /^2001:db8:3::/);
+});
+
+t.test('a pool whose never-used space is spent hands out its longest-expired leases, a whole batch in one step', async (t) => {
+  const f = await engine6Fixture(t, relayedLan({ pools: [{ pool: '2001:db8:1::10 - 2001:db8:1::1f' }] }));
+  const first = await f.handle(Array.from({ length: 16 }, (_, k) => from(k + 1, 'request', [NA])));
+  t.equal(new Set(first.map((a) => leaseOf(a))).size, 16, 'the 16 addresses bound');
+  // Clients 1 to 8 renew later, so their leases expire last.
+  await f.handle(Array.from({ length: 8 }, (_, k) => from(k + 1, 'renew', [NA])), T(100));
+  const newcomers = Array.from({ length: 8 }, (_, k) => from(101 + k, 'solicit', [NA]));
+  // In one transaction, to read the calls it made of dhcpg.claim6 (one IA at a time).
+  const { answers, claims } = await f.db.transaction(async (tx) => {
+    await tx.query(`set local track_functions = 'pl'`);
+    const rows = await tx.query<{ answer: Answer6 }>('select handle6 as answer from dhcpg.handle6($1::jsonb, $2)', [JSON.stringify(newcomers), T(4050)]);
+    const [calls] = await tx.query<{ n: number | null }>(`select pg_stat_get_xact_function_calls('dhcpg.claim6'::regproc)::int as n`);
+    return { answers: rows.map((row) => row.answer), claims: calls!.n ?? 0 };
+  });
+  t.same(answers.map((a) => leaseOf(a)).sort(), first.slice(8).map((a) => leaseOf(a)).sort(),
+    'the newcomers get the 8 leases expired at 4000 s, not those renewed to 4100 s');
+  t.equal(claims, 0, 'no IA claimed one at a time');
+  t.equal(leaseOf((await f.handle([from(200, 'solicit', [NA])], T(4060)))[0]), undefined, 'nothing else has expired yet');
 });

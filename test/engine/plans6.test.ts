@@ -45,6 +45,11 @@ t.test('with plans made while lease6 is empty, no statement of a batch reads lea
       'pd-pools': [{ prefix: '2001:db8:8000::', 'prefix-len': 40, 'delegated-len': 56 }],
       // Client 999's DUID (helpers/engine6.ts).
       reservations: [{ duid: '00:03:00:01:02:00:00:00:03:e7', 'ip-addresses': ['2001:db8:1::7'] }],
+    }, {
+      // Two addresses: soon spent, then handed out again once expired.
+      id: 2,
+      subnet: '2001:db8:2::/64',
+      pools: [{ pool: '2001:db8:2::10 - 2001:db8:2::11' }],
     }],
   }).config });
   // Emptied and vacuumed: the statistics of a table known to be empty.
@@ -53,11 +58,13 @@ t.test('with plans made while lease6 is empty, no statement of a batch reads lea
   const explaining = await explainingSession(t, url);
   if (!explaining) return t.plan(0, 'this PostgreSQL has no auto_explain module');
   const { session, plans } = explaining;
-  const handle = (messages: Message6[]) => session.query('select dhcpg.handle6($1::jsonb)', [JSON.stringify(messages)]);
+  const handle = (messages: Message6[], later = 0) =>
+    session.query(`select dhcpg.handle6($1::jsonb, now() + make_interval(secs => $2))`, [JSON.stringify(messages), later]);
   const ias = [{ kind: 'na' as const, iaid: 1 }, { kind: 'pd' as const, iaid: 2 }];
 
   // Every path: new clients, their REQUESTs and RENEWs (current leases), a
-  // hint, a reservation, a client twice in a batch, RELEASE and DECLINE.
+  // hint, a reservation, a client twice in a batch, RELEASE and DECLINE, and
+  // expired leases of a spent pool.
   const clients = Array.from({ length: 40 }, (_, k) => k + 1);
   await handle(clients.map((n) => from(n, 'solicit', ias)));
   await handle(clients.map((n) => from(n, 'request', ias)));
@@ -69,10 +76,14 @@ t.test('with plans made while lease6 is empty, no statement of a batch reads lea
     from(1, 'release', ias),
     from(2, 'decline', [{ kind: 'na', iaid: 1 }]),
   ]);
+  const onLink2 = { link: '2001:db8:2::1' };
+  await handle([200, 201].map((n) => from(n, 'request', [{ kind: 'na', iaid: 1 }], onLink2)));
+  await handle([300, 301].map((n) => from(n, 'solicit', [{ kind: 'na', iaid: 1 }], onLink2)), 5000);
 
   const statements = plans.filter((plan) => plan.includes('Query Text'));
   t.ok(statements.some((plan) => plan.includes('with held as')), 'the plans include the current-lease step');
   t.ok(statements.some((plan) => plan.includes('insert into dhcpg.lease6')), 'and the new-lease step');
+  t.ok(statements.some((plan) => plan.includes('for update skip locked') && plan.includes('reuse6.now')), 'and the expired-lease step');
   t.same(statements.flatMap((plan) => wholeReads(plan, 'lease6')), [], 'no statement reads lease6 whole');
   t.same(statements.flatMap((plan) => wholeReads(plan, 'reservation6')), [], 'nor reservation6');
 });
