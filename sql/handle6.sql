@@ -7,7 +7,7 @@
 --   link-address), interface, rapid_commit, hostname,
 --   ias: [{ kind: na | pd, iaid, hints: [address or prefix] }] }.
 -- An answer: { action: advertise | reply | drop, reason, subnet_id, hostname,
---   option_data, ias: [{ kind, iaid, t1, t2, status, leases: [{ prefix,
+--   ias: [{ kind, iaid, t1, t2, status, leases: [{ prefix,
 --   preferred, valid }] }] }, status being null or an RFC 8415 status name.
 --
 -- Client locks are taken first, for the whole batch in lock-id order, so
@@ -71,8 +71,8 @@ begin
       from (select distinct jsonb_build_object('link', m->'link', 'interface', m->'interface',
                                                'interface_id', m->'interface_id') as link
               from jsonb_array_elements(handle6.messages) m) d)
-  select coalesce(array_agg(x.w order by (x.w).ordinal, (x.w).ia_ordinal), '{}')
-    into v_ias
+  select coalesce(array_agg(x.w order by (x.w).ordinal, (x.w).ia_ordinal), '{}'), count(*) filter (where (x.w).batched)
+    into v_ias, v_batched
     from (
       select row(
                m.ordinal, i.ordinal, m.type, m.duid, decode(m.message->>'hw_address', 'hex'), m.message->>'hostname',
@@ -95,7 +95,6 @@ begin
         left join dhcpg.subnet6 s on s.id = m.subnets[1]
         left join lateral jsonb_array_elements(coalesce(m.message->'ias', '[]')) with ordinality i(ia, ordinal) on true) x;
 
-  select count(*) filter (where w.batched) into v_batched from unnest(v_ias) w;
   v_outcomes := '{}';
 
   -- 1. Batched IAs whose client holds, or held, a lease of their kind and
@@ -109,8 +108,10 @@ begin
     -- planner scan all of lease6 instead wherever it believed the table near
     -- empty (see the top of this function). A locking subquery is never
     -- flattened into a join, and an update by row ids has no other path.
+    -- Each row carries what is written on it, so that no later step joins
+    -- the batch's IAs again (a nested loop over them, IA by IA).
     with held as (
-      select w.ordinal, w.ia_ordinal, l.row_id, l.prefix, l.expires_at
+      select w.ordinal, w.ia_ordinal, w.hw_address, w.hostname, w.state, l.row_id, l.prefix, l.expires_at
         from unnest(v_ias) w
         cross join lateral (
           select l.ctid as row_id, l.prefix, l.expires_at
@@ -129,17 +130,16 @@ begin
                                     where h.row_id <> all (array(select c.row_id from chosen c))))),
     renewed as (
       update dhcpg.lease6 l set
-          hw_address = w.hw_address,
-          hostname = w.hostname,
-          state = w.state,
+          hw_address = c.hw_address,
+          hostname = c.hostname,
+          state = c.state,
           preferred_until = handle6.now + make_interval(secs => s.preferred_lifetime),
-          expires_at = handle6.now + make_interval(secs => case when w.state = 'offered' then s.offer_lifetime
+          expires_at = handle6.now + make_interval(secs => case when c.state = 'offered' then s.offer_lifetime
                                                                 else s.valid_lifetime end),
           updated_at = handle6.now
-        from chosen c, unnest(v_ias) w, dhcpg.subnet6 s
-        where l.ctid = any (array(select c.row_id from chosen c)) and l.ctid = c.row_id
-          and (w.ordinal, w.ia_ordinal) = (c.ordinal, c.ia_ordinal) and s.id = l.subnet_id
-        returning w.ordinal, w.ia_ordinal, l.prefix, l.subnet_id)
+        from chosen c, dhcpg.subnet6 s
+        where l.ctid = any (array(select c.row_id from chosen c)) and l.ctid = c.row_id and s.id = l.subnet_id
+        returning c.ordinal, c.ia_ordinal, l.prefix, l.subnet_id)
     select coalesce(array_agg(row(r.ordinal, r.ia_ordinal, r.prefix, r.subnet_id, null)::dhcpg.ia6_outcome), '{}')
       into v_outcomes
       from renewed r;
@@ -257,33 +257,33 @@ begin
   -- The answers. Each IA's lifetimes and timers are its lease's subnet's (the
   -- selected subnet's when it has none), the message's subnet its first
   -- lease's. RFC 8415 21.4: T1 and T2 at 0.5 and 0.8 of the preferred
-  -- lifetime unless configured, as Kea's calculate-tee-times.
+  -- lifetime unless configured, as Kea's calculate-tee-times. Built as json
+  -- text and made jsonb once: jsonb_build_object, value by value, cost more.
   return query
     select case
-             when cardinality(m.subnets) = 0 then jsonb_build_object('action', 'drop', 'reason', 'no-subnet')
-             else jsonb_build_object(
+             when cardinality(m.subnets) = 0 then json_build_object('action', 'drop', 'reason', 'no-subnet')
+             else json_build_object(
                'action', case when m.state = 'offered' and m.type = 'solicit' then 'advertise' else 'reply' end,
                'reason', m.type,
-               'subnet_id', (m.subnet).id,
+               'subnet_id', m.subnet_id,
                'hostname', m.hostname,
-               'option_data', (m.subnet).option_data,
                'ias', m.ias)
-           end
+           end::jsonb
       from (
         select w.ordinal, min(w.type) as type, min(w.state) as state, min(w.hostname) as hostname,
                min(w.subnets) as subnets,
-               (array_agg(ls order by o.prefix is null, w.ia_ordinal))[1] as subnet,
-               coalesce(jsonb_agg(jsonb_build_object(
+               (array_agg(ls.id order by o.prefix is null, w.ia_ordinal))[1] as subnet_id,
+               coalesce(json_agg(json_build_object(
                  'kind', w.kind,
                  'iaid', w.iaid,
                  't1', coalesce(ls.renew_timer, (ls.preferred_lifetime * 0.5)::integer),
                  't2', coalesce(ls.rebind_timer, (ls.preferred_lifetime * 0.8)::integer),
                  'status', o.status,
-                 'leases', case when o.prefix is null then '[]'::jsonb else jsonb_build_array(jsonb_build_object(
+                 'leases', case when o.prefix is null then '[]'::json else json_build_array(json_build_object(
                    'prefix', o.prefix,
                    'preferred', ls.preferred_lifetime,
                    'valid', ls.valid_lifetime)) end)
-                 order by w.ia_ordinal) filter (where w.ia_ordinal is not null), '[]') as ias
+                 order by w.ia_ordinal) filter (where w.ia_ordinal is not null), '[]'::json) as ias
           from unnest(v_ias) w
           left join unnest(v_outcomes) o on (o.ordinal, o.ia_ordinal) = (w.ordinal, w.ia_ordinal)
           left join dhcpg.subnet6 ls on ls.id = coalesce(o.subnet_id, w.subnets[1])

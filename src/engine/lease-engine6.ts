@@ -1,7 +1,6 @@
 // The TypeScript face of the DHCPv6 lease engine: messages as dhcpg.handle6
 // reads them (sql/handle6.sql), sent to it in batches (batcher.ts).
 import type { Db } from '../db/pool.ts';
-import type { OptionData } from '../config/common.ts';
 import { batcher, type EngineOptions, type EntryPoint } from './batcher.ts';
 
 /** One IA of a message: what the client holds or would like (its IAADDR / IAPREFIX). */
@@ -42,7 +41,6 @@ export interface Answer6 {
   reason: string;
   subnet_id?: number;
   hostname?: string | null;
-  option_data?: OptionData[];
   ias: { kind: 'na' | 'pd'; iaid: number; t1: number; t2: number; status: string | null; leases: Lease6[] }[];
 }
 
