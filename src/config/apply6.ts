@@ -19,7 +19,11 @@ export interface Apply6Summary {
 }
 
 export const writeDhcp6 = async (tx: Tx, config: Config6): Promise<Apply6Summary> => {
-  await writeNetworks(tx, 6, config.sharedNetworks, config.subnets.map((s) => s.id));
+  // lease6 has no foreign keys (migrations/007): a removed subnet's leases go here.
+  const removedSubnets = await writeNetworks(tx, 6, config.sharedNetworks, config.subnets.map((s) => s.id));
+  if (removedSubnets.length > 0) {
+    await tx.query(`delete from dhcpg.lease6 where subnet_id = any ($1::int[])`, [removedSubnets]);
+  }
   await tx.query(
     `insert into dhcpg.subnet6 as s (id, prefix, shared_network_id, interface, interface_id, relay_addresses,
        preferred_lifetime, valid_lifetime, renew_timer, rebind_timer, rapid_commit, decline_probation, option_data)
@@ -71,16 +75,20 @@ export const writeDhcp6 = async (tx: Tx, config: Config6): Promise<Apply6Summary
       };
     }),
   ]);
-  // Rows of a removed pool lose their pool_id (on delete set null): they
-  // live until they expire, and are not handed out again.
-  await tx.query(
+  // Rows of a removed pool lose their pool_id: they live until they expire,
+  // and are not handed out again.
+  const removedPools = await tx.query<{ id: number }>(
     `delete from dhcpg.pool6 p
       where not exists (
         select from jsonb_to_recordset($1::jsonb) as n(subnet_id int, kind text, first text, last text, delegated_length int)
          where n.subnet_id = p.subnet_id and n.kind = p.kind and n.first::inet = p.first_address
-           and n.last::inet = p.last_address and n.delegated_length = p.delegated_length)`,
+           and n.last::inet = p.last_address and n.delegated_length = p.delegated_length)
+      returning p.id`,
     [JSON.stringify(pools)],
   );
+  if (removedPools.length > 0) {
+    await tx.query(`update dhcpg.lease6 set pool_id = null where pool_id = any ($1::int[])`, [removedPools.map((row) => row.id)]);
+  }
   await tx.query(
     `insert into dhcpg.pool6 (subnet_id, kind, prefix, first_address, last_address, delegated_length, first_number, size, option_data)
      select n.subnet_id, n.kind, n.prefix::cidr, n.first::inet, n.last::inet, n.delegated_length, n.first_number::numeric,

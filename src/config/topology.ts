@@ -7,12 +7,14 @@ export const hex = (value: Buffer | undefined): string | null => value?.toString
 
 /**
  * Keeps exactly the named shared networks of a family and drops its subnets
- * the configuration no longer has (with their pools, reservations and
- * leases: cascade). The subnets that remain are then written by id.
+ * the configuration no longer has (with their pools and reservations:
+ * cascade; DHCPv4's leases too), returning their ids. The subnets that
+ * remain are then written by id.
  */
-export const writeNetworks = async (tx: Tx, family: 4 | 6, sharedNetworks: string[], subnetIds: number[]): Promise<void> => {
+export const writeNetworks = async (tx: Tx, family: 4 | 6, sharedNetworks: string[], subnetIds: number[]): Promise<number[]> => {
   await tx.query(`delete from dhcpg.shared_network${family} where not (name = any ($1::text[]))`, [sharedNetworks]);
   await tx.query(`insert into dhcpg.shared_network${family} (name) select unnest($1::text[]) on conflict (name) do nothing`,
     [sharedNetworks]);
-  await tx.query(`delete from dhcpg.subnet${family} where not (id = any ($1::int[]))`, [subnetIds]);
+  const removed = await tx.query<{ id: number }>(`delete from dhcpg.subnet${family} where not (id = any ($1::int[])) returning id`, [subnetIds]);
+  return removed.map((row) => row.id);
 };

@@ -164,3 +164,15 @@ t.test('a pool whose never-used space is spent hands out its longest-expired lea
   t.equal(claims, 0, 'no IA claimed one at a time');
   t.equal(leaseOf((await f.handle([from(200, 'solicit', [NA])], T(4060)))[0]), undefined, 'nothing else has expired yet');
 });
+
+t.test('a re-apply without a subnet removes its leases; without a pool, its leases lose their pool', async (t) => {
+  const second = { id: 2, subnet: '2001:db8:2::/64', pools: [{ pool: '2001:db8:2::10 - 2001:db8:2::1f' }] };
+  const lan = relayedLan();
+  const f = await engine6Fixture(t, { ...lan, subnet6: [...lan.subnet6, second] });
+  t.ok(leaseOf((await f.handle([from(1, 'request', [NA, PD])]))[0]), 'a lease in subnet 1');
+  t.ok(leaseOf((await f.handle([from(2, 'request', [NA], { link: '2001:db8:2::1' })]))[0]), 'and one in subnet 2');
+  await f.apply(relayedLan({ pools: [{ pool: '2001:db8:1::300 - 2001:db8:1::3ff' }] }));
+  const rows = await f.db.query('rows', `select subnet_id, kind, pool_id is not null as pooled from dhcpg.lease6 order by kind`);
+  t.same(rows, [{ subnet_id: 1, kind: 'na', pooled: false }, { subnet_id: 1, kind: 'pd', pooled: true }],
+    "subnet 2's lease is gone; the address of the removed pool is kept without its pool, the prefix with its own");
+});
