@@ -125,7 +125,7 @@ begin
       reservation_id = coalesce(l.reservation_id, v_reserved.id),
       state = claim6.state,
       preferred_until = claim6.now + make_interval(secs => s.preferred_lifetime),
-      expires_at = claim6.now + make_interval(secs => case when claim6.state = 'offered' then s.offer_lifetime else s.valid_lifetime end),
+      expires_at = dhcpg.lease6_expiry(s, claim6.state, claim6.now),
       updated_at = claim6.now
     from dhcpg.subnet6 s
     where l.prefix = v_lease.prefix and s.id = l.subnet_id

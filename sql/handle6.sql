@@ -134,8 +134,7 @@ begin
           hostname = c.hostname,
           state = c.state,
           preferred_until = handle6.now + make_interval(secs => s.preferred_lifetime),
-          expires_at = handle6.now + make_interval(secs => case when c.state = 'offered' then s.offer_lifetime
-                                                                else s.valid_lifetime end),
+          expires_at = dhcpg.lease6_expiry(s, c.state, handle6.now),
           updated_at = handle6.now
         from chosen c, dhcpg.subnet6 s
         where l.ctid = any (array(select c.row_id from chosen c)) and l.ctid = c.row_id and s.id = l.subnet_id
@@ -178,8 +177,7 @@ begin
                                 preferred_until, expires_at, updated_at)
         select p.prefix, p.kind, s.id, (p.pool).id, p.state, p.duid, p.iaid, p.hw_address, p.hostname,
                handle6.now + make_interval(secs => s.preferred_lifetime),
-               handle6.now + make_interval(secs => case when p.state = 'offered' then s.offer_lifetime
-                                                        else s.valid_lifetime end),
+               dhcpg.lease6_expiry(s, p.state, handle6.now),
                handle6.now
           from placed p
           join dhcpg.subnet6 s on s.id = (p.pool).subnet_id

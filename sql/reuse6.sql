@@ -52,8 +52,7 @@ begin
             hostname = w.hostname,
             state = w.state,
             preferred_until = reuse6.now + make_interval(secs => s.preferred_lifetime),
-            expires_at = reuse6.now + make_interval(secs => case when w.state = 'offered' then s.offer_lifetime
-                                                                 else s.valid_lifetime end),
+            expires_at = dhcpg.lease6_expiry(s, w.state, reuse6.now),
             updated_at = reuse6.now
           from numbered n
           cross join lateral (select (v_wanting[n.k]).*) w

@@ -65,6 +65,7 @@ export const SQL_FILES = [
   'write_grants4.sql',
   'handle4.sql',
   'pool6.sql',
+  'lease6_expiry.sql',
   'select_subnet6.sql',
   'claim6.sql',
   'ia6.sql',
