@@ -2,7 +2,10 @@
 // the pool's sequence, or once that is spent from the longest-expired row
 // (SKIP LOCKED), so one SOLICIT should cost the same in 256 addresses as in
 // 2^64, empty or 90% bound. Pools too big to fill here are measured at
-// 100,000 bound leases instead.
+// 100,000 bound leases instead. This machine's speed drifts by tens of
+// percent within a minute, as much as the differences sought, so each
+// sample is followed by a SOLICIT into a reference pool (a fresh /64 of
+// another subnet), and each point is also given relative to it.
 import type { Db } from '../db/pool.ts';
 import { connect } from '../db/pool.ts';
 import { applyConfig } from '../config/apply.ts';
@@ -24,12 +27,16 @@ export interface FlatCostPoint6 {
   /** Median and 99th percentile time of one SOLICIT (a claim), one connection. */
   p50Us: number;
   p99Us: number;
+  /** Median time of the reference SOLICITs timed alternately with this point's. */
+  referenceP50Us: number;
 }
 
 /** Most leases bound before a point: more would take the bench minutes per point. */
 export const MOST_BOUND = 100_000;
 
 const LINK = '2001:db8:1::1';
+/** The reference: a /64 of addresses in a subnet of its own, never filled. */
+const REFERENCE = { subnet: '2001:db8:7fff::/64', link: '2001:db8:7fff::1' };
 /** Where the prefix pools lie: 2001:db8:8000::/33, outside the link's /64. */
 const PD_BASE = '2001:db8:8000::';
 
@@ -51,7 +58,7 @@ const config = (kind: 'na' | 'pd', length: number, delegated: number) => ({
     ...(kind === 'na'
       ? { pools: [{ pool: `2001:db8:1::/${length}` }] }
       : { 'pd-pools': [{ prefix: PD_BASE, 'prefix-len': length, 'delegated-len': delegated }] }),
-  }],
+  }, { id: 2, subnet: REFERENCE.subnet, pools: [{ pool: REFERENCE.subnet }] }],
 });
 
 /** Binds the pool's first `count` leases to made-up clients, and moves its sequence past them. */
@@ -60,8 +67,9 @@ const fill = async (db: Db, count: number) => {
   await db.query('bench6-fill', `insert into dhcpg.lease6 (prefix, kind, subnet_id, pool_id, state, duid, iaid, preferred_until, expires_at)
     select dhcpg.pool6_lease(p, g), p.kind, p.subnet_id, p.id, 'bound', '\\x0005'::bytea || int8send(g), 1,
            now() + interval '1 day', now() + interval '1 day'
-      from dhcpg.pool6 p, generate_series(0, $1::bigint - 1) g`, [count]);
-  await db.query('bench6-advance', `select setval(dhcpg.pool6_sequence(p.id), $1::bigint - 1) from dhcpg.pool6 p`, [count]);
+      from dhcpg.pool6 p, generate_series(0, $1::bigint - 1) g
+      where p.subnet_id = 1`, [count]);
+  await db.query('bench6-advance', `select setval(dhcpg.pool6_sequence(p.id), $1::bigint - 1) from dhcpg.pool6 p where p.subnet_id = 1`, [count]);
 };
 
 const WARM_UP = 10;
@@ -91,14 +99,21 @@ export const measureFlatCost6 = async (
         await fill(db, bound);
         await db.query('bench6-vacuum-analyze', 'vacuum analyze dhcpg.lease6');
         const times: number[] = [];
-        // The first few, not counted, prepare the connection's plans.
-        for (let i = -WARM_UP; i < samples; i++) {
-          const message: Message6 = {
-            type: 'solicit', duid: `00030001${(++client).toString(16).padStart(12, '0')}`, link: LINK, ias: [{ kind, iaid: 1 }],
-          };
+        const references: number[] = [];
+        const solicit = async (link: string, ia: Message6['ias'][number]) => {
+          const message: Message6 = { type: 'solicit', duid: `00030001${(++client).toString(16).padStart(12, '0')}`, link, ias: [ia] };
           const started = performance.now();
           const answer = await engine.handle(message);
-          if (i >= 0) times.push((performance.now() - started) * 1000);
+          return { answer, us: (performance.now() - started) * 1000 };
+        };
+        // The first few, not counted, prepare the connection's plans.
+        for (let i = -WARM_UP; i < samples; i++) {
+          const { answer, us } = await solicit(LINK, { kind, iaid: 1 });
+          const reference = await solicit(REFERENCE.link, { kind: 'na', iaid: 1 });
+          if (i >= 0) {
+            times.push(us);
+            references.push(reference.us);
+          }
           // Given back at once, so the pool's use stays what it was: a small
           // pool's sequence is soon spent, and its claims then reuse rows.
           const lease = answer.ias[0]?.leases[0]?.prefix;
@@ -108,8 +123,10 @@ export const measureFlatCost6 = async (
           }
         }
         times.sort((a, b) => a - b);
+        references.sort((a, b) => a - b);
         points.push({ kind, poolLength: length, delegatedLength: delegated, poolSize: size.toString(), utilisation, bound,
-          p50Us: Math.round(percentile(times, 0.5)), p99Us: Math.round(percentile(times, 0.99)) });
+          p50Us: Math.round(percentile(times, 0.5)), p99Us: Math.round(percentile(times, 0.99)),
+          referenceP50Us: Math.round(percentile(references, 0.5)) });
       }
     }
   } finally {

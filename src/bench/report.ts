@@ -152,12 +152,12 @@ export const markdownReport = (r: BenchResults): string => {
     }).join(' | ')} |`);
   }
   if (r.flatCost6.length) {
-    lines.push('', `**DHCPv6 allocation cost** (one SOLICIT for one IA, median / p99 µs, one connection; a pool whose share cannot be bound here is measured with ${MOST_BOUND.toLocaleString('en')} leases bound instead):`, '');
+    lines.push('', `**DHCPv6 allocation cost** (one SOLICIT for one IA, median / p99 µs, one connection; a pool whose share cannot be bound here is measured with ${MOST_BOUND.toLocaleString('en')} leases bound instead; in brackets the median relative to that of a SOLICIT into a fresh /64 timed after each sample, which this machine's drift moves alike):`, '');
     const uses6 = [...new Set(r.flatCost6.filter((p) => p.utilisation !== undefined).map((p) => p.utilisation!))];
     lines.push(`| pool | leases | ${uses6.map((u) => `${u * 100}% used`).join(' | ')} | ${MOST_BOUND.toLocaleString('en')} bound |`, `| --- | --- |${uses6.map(() => ' --- |').join('')} --- |`);
     for (const pool of [...new Set(r.flatCost6.map((p) => `${p.kind}/${p.poolLength}`))]) {
       const points = r.flatCost6.filter((p) => `${p.kind}/${p.poolLength}` === pool);
-      const cell = (p: FlatCostPoint6 | undefined) => (p ? `${p.p50Us} / ${p.p99Us}` : '–');
+      const cell = (p: FlatCostPoint6 | undefined) => (p ? `${p.p50Us} / ${p.p99Us} (${(p.p50Us / p.referenceP50Us).toFixed(2)})` : '–');
       const { kind, poolLength, delegatedLength, poolSize } = points[0]!;
       const name = kind === 'na' ? `addresses /${poolLength}` : `prefixes /${delegatedLength} of a /${poolLength}`;
       const leases = poolSize.length > 9 ? `2^${Math.round(Math.log2(Number(poolSize)))}` : Number(poolSize).toLocaleString('en');
