@@ -87,3 +87,13 @@ t.test('with plans made while lease6 is empty, no statement of a batch reads lea
   t.same(statements.flatMap((plan) => wholeReads(plan, 'lease6')), [], 'no statement reads lease6 whole');
   t.same(statements.flatMap((plan) => wholeReads(plan, 'reservation6')), [], 'nor reservation6');
 });
+
+t.test('the SQL helpers the engine calls per IA are inlined: one that is not is planned again at every statement calling it', async (t) => {
+  const { db } = await testDatabase(t);
+  const plan = async (helper: string, sql: string) =>
+    (await db.query<{ 'QUERY PLAN': string }>(`explain-${helper}`, `explain (verbose, costs off) ${sql}`)).map((row) => row['QUERY PLAN']).join('\n');
+  t.match(await plan('pool6_spent', 'select dhcpg.pool6_spent(p) from dhcpg.pool6 p'), /pg_sequence_last_value/, 'pool6_spent');
+  t.match(await plan('lease6_expiry', `select dhcpg.lease6_expiry(s, 'bound', now()) from dhcpg.subnet6 s`), /make_interval/, 'lease6_expiry');
+  t.match(await plan('pool6_sequence', 'select dhcpg.pool6_sequence(p.id) from dhcpg.pool6 p'), /format/, 'pool6_sequence');
+  t.match(await plan('pool6_lease', 'select dhcpg.pool6_lease(p, 1) from dhcpg.pool6 p'), /inet6_from_number/, 'pool6_lease');
+});
