@@ -50,11 +50,6 @@ const HANDLE6: EntryPoint<Message6, { answer: Answer6 }, Answer6> = {
   // The same test as dhcpg.handle6's: an ADVERTISE grants nothing.
   durable: (message) => message.type !== 'solicit' || message.rapid_commit === true,
   answer: (row) => row.answer,
-  // PostgreSQL's cost per message of dhcpg.handle6 (SOLICIT and REQUEST with
-  // IA_NA and IA_PD, one connection) falls to 64 messages a call and rises
-  // past it: 295, 271, 372 and 351 µs at 32, 64, 128 and 256 (the planner
-  // sizes its joins of the batch's IAs for a few rows, not hundreds).
-  maxBatch: 64,
 };
 
 export interface LeaseEngine6 {

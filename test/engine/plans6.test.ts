@@ -10,7 +10,7 @@
 import t from 'tap';
 import { applyConfig } from '../../src/config/apply.ts';
 import { readDhcp6 } from '../../src/config/dhcp6.ts';
-import { explainingSession } from '../helpers/auto-explain.ts';
+import { batchRescans, explainingSession } from '../helpers/auto-explain.ts';
 import { testDatabase } from '../helpers/db.ts';
 import { from, LINK, type Message6 } from '../helpers/engine6.ts';
 
@@ -86,6 +86,7 @@ t.test('with plans made while lease6 is empty, no statement of a batch reads lea
   t.ok(statements.some((plan) => plan.includes('for update skip locked') && plan.includes('reuse6.now')), 'and the expired-lease step');
   t.same(statements.flatMap((plan) => wholeReads(plan, 'lease6')), [], 'no statement reads lease6 whole');
   t.same(statements.flatMap((plan) => wholeReads(plan, 'reservation6')), [], 'nor reservation6');
+  t.same(statements.flatMap(batchRescans), [], 'no nested loop over an array or a CTE of the batch');
 });
 
 t.test('the SQL helpers the engine calls per IA are inlined: one that is not is planned again at every statement calling it', async (t) => {
