@@ -40,8 +40,9 @@ set search_path = dhcpg, pg_catalog, pg_temp
 -- scan or by hashing it, at a cost that then grew with the table (3.3 ms a
 -- call at 12,000 leases; one front-end lost 85% of its exchanges at 1,000
 -- a second) until an analyze. Hence index lookups, joined by nested loops,
--- whatever the statistics say; the batch's own rows are at most a few
--- hundred IAs.
+-- whatever the statistics say. The batch's own sets (up to a thousand IAs)
+-- are never joined to each other, since a nested loop over them costs the
+-- square of the batch: they are matched by grouping or a window instead.
 set plan_cache_mode = force_generic_plan
 set enable_seqscan = off
 set enable_hashjoin = off
