@@ -90,7 +90,7 @@ export const markdownReport = (r: BenchResults): string => {
   };
   const cpu = [...r.dhcpg.flatMap((run) => cpuAtMax('dhcpg', run)), ...keaRuns.flatMap((run) => cpuAtMax('Kea', run))];
   if (cpu.length) {
-    lines.push('', `**Where the CPU went** at each run's figure (CPU time per DORA: the servers / PostgreSQL / the rest, i.e. perfdhcp, the kernel and the bench; then the machine's busy time, of ${r.machine.cpus} cores): ${cpu.join('; ')}.`);
+    lines.push('', `**Where the CPU went** at each run's figure (CPU time per DORA: the servers / PostgreSQL / the rest, i.e. perfdhcp, the kernel and the bench; then the machine's busy time while the load was sent, of ${r.machine.cpus} cores): ${cpu.join('; ')}.`);
   }
   if (r.dhcp6.length) {
     lines.push('', '**DHCPv6 SARR exchanges per second** (perfdhcp -6 -A 1 relaying over loopback from ::1, as above; each kea-dhcp6 and its perfdhcp in a network namespace of their own, since Kea answers every relay at port 547): the highest rate with under 1% lost, the share lost at the first rate, dhcpg\'s latency at half that rate (the bench\'s own client), and the CPU per exchange at that figure (servers / PostgreSQL / the rest):', '');

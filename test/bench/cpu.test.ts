@@ -11,7 +11,7 @@ t.test("a server process's busy time is counted as the servers'", async (t) => {
   const child = spawn(process.execPath, ['-e', BUSY], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   await once(child, 'spawn');
-  const meter = startCpuMeter([child.pid!]);
+  const meter = startCpuMeter([child.pid!], 0.4);
   await once(child.stdout!, 'data');
   // One exchange: the figures are the step's totals.
   const use = meter.stop(1);
@@ -27,8 +27,20 @@ t.test('a process that exits during the step is not counted, rather than counted
     { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   await once(child.stdout!, 'data');
-  const meter = startCpuMeter([child.pid!]);
+  const meter = startCpuMeter([child.pid!], 1);
   await once(child, 'exit');
   const use = meter.stop(1);
   t.equal(use!.serversUs, 0, 'its time before the step is not subtracted');
+});
+
+t.test("the machine's busy cores are read over the load's seconds, not the quiet wait after them", async (t) => {
+  const child = spawn(process.execPath, ['-e', BUSY], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  await once(child, 'spawn');
+  const meter = startCpuMeter([child.pid!], 0.4);
+  await once(child.stdout!, 'data');
+  // As perfdhcp waits for late answers: the step goes on, idle.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  const use = meter.stop(1);
+  t.ok(use!.busyCores >= 0.5, `busy while loaded: ${use!.busyCores} cores (over the whole step it would read about 0.3)`);
 });
