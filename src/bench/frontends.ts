@@ -2,6 +2,7 @@
 // loopback ports of their own, sharing one database.
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../db/admin.ts';
 import { rssOf, spawnChild, stopChildren } from './children.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/dhcpg.js', import.meta.url));
@@ -10,6 +11,8 @@ export interface ProcessGroup {
   ports: number[];
   /** With dhcp6: each front-end's DHCPv6 port (on ::1), its DHCPv4 port + 1. */
   ports6: number[];
+  /** Each front-end's HTTP port (metrics, readiness) on 127.0.0.1. */
+  httpPorts: number[];
   pids: number[];
   /** Resident memory of each process, KiB. */
   rssKiB(): number[];
@@ -28,15 +31,19 @@ export const startFrontends = async (
 ): Promise<ProcessGroup> => {
   const ports = Array.from({ length: count }, (_, k) => basePort + 2 * k);
   const ports6 = dhcp6 ? ports.map((port) => port + 1) : [];
+  // TCP ports the kernel picked: ones derived from basePort were once taken
+  // (EADDRINUSE), since only the UDP ports are checked free.
+  const httpPorts: number[] = [];
+  for (const _ of ports) httpPorts.push(await freePort());
   const children = ports.map((port, k) => spawnChild(process.execPath, [
-    cli, 'serve', '--port', String(port), '--address', '127.0.0.1', '--http', `127.0.0.1:${basePort + 1000 + k}`,
+    cli, 'serve', '--port', String(port), '--address', '127.0.0.1', '--http', `127.0.0.1:${httpPorts[k]}`,
     ...(dhcp6 ? ['--port6', String(port + 1), '--address6', '::1'] : []),
   ], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
   try {
     for (const k of ports.keys()) {
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const ready = await fetch(`http://127.0.0.1:${basePort + 1000 + k}/readyz`).then((r) => r.ok, () => false);
+        const ready = await fetch(`http://127.0.0.1:${httpPorts[k]}/readyz`).then((r) => r.ok, () => false);
         if (ready) break;
         if (Date.now() > deadline || children[k]!.exitCode !== null) throw new Error(`front-end on port ${ports[k]} did not become ready`);
         await sleep(100);
@@ -49,6 +56,7 @@ export const startFrontends = async (
   return {
     ports,
     ports6,
+    httpPorts,
     pids: children.map((child) => child.pid!),
     rssKiB: () => children.map((child) => rssOf(child.pid!)),
     stop: () => stopChildren(children),

@@ -38,16 +38,15 @@ export { freePort };
 
 export interface Serving {
   frontends: ProcessGroup;
-  /** Front-end k's HTTP endpoint (startFrontends puts it at the base port + 1000 + k). */
+  /** Front-end k's HTTP endpoint. */
   http(k: number, path: string): Promise<Response>;
 }
 
 /** `count` real `dhcpg serve` front-ends on url, stopped at teardown. */
 export const serve = async (t: Test, count: number, url: string): Promise<Serving> => {
-  const base = await freeUdpPorts(3000);
-  const frontends = await startFrontends(count, url, base);
+  const frontends = await startFrontends(count, url, await freeUdpPorts(2 * count));
   t.teardown(() => frontends.stop());
-  return { frontends, http: (k, path) => fetch(`http://127.0.0.1:${base + 1000 + k}${path}`) };
+  return { frontends, http: (k, path) => fetch(`http://127.0.0.1:${frontends.httpPorts[k]}${path}`) };
 };
 
 export interface FaultLab extends Serving {

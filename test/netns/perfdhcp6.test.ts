@@ -31,8 +31,7 @@ t.test(`perfdhcp -6 through two front-ends: ${CLIENTS} clients each, an address 
       'pd-pools': [{ prefix: '2001:db8:8000::', 'prefix-len': 40, 'delegated-len': 56 }],
     }],
   }).config });
-  const base = await freeUdpPorts(1002);
-  const frontends = await startFrontends(2, url, base, { dhcp6: true });
+  const frontends = await startFrontends(2, url, await freeUdpPorts(4), { dhcp6: true });
   t.teardown(() => frontends.stop());
   const ports = await freeUdpPorts(2);
 
@@ -60,7 +59,7 @@ t.test(`perfdhcp -6 through two front-ends: ${CLIENTS} clients each, an address 
     'every client bound to an address and a prefix of its own');
   let granted = 0;
   for (const k of [0, 1]) {
-    granted += metricValue(await (await fetch(`http://127.0.0.1:${base + 1000 + k}/metrics`)).text(), 'dhcpg_leases_granted_total{family="6"}');
+    granted += metricValue(await (await fetch(`http://127.0.0.1:${frontends.httpPorts[k]}/metrics`)).text(), 'dhcpg_leases_granted_total{family="6"}');
   }
   t.equal(granted, 2 * total, 'every lease a REPLY carried is in leases6');
 });

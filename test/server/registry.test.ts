@@ -26,11 +26,10 @@ const until = async (what: string, condition: () => Promise<boolean>, ms: number
 t.test('a live front-end is listed, blocks a breaking step until stopped, and is unserved when forced past', async (t) => {
   const { url, db } = await testDatabase(t);
   await applyConfig4(db, readDhcp4(RELAYED_LAN).config);
-  const base = await freeUdpPorts(1001);
-  const frontends = await startFrontends(1, url, base);
+  const frontends = await startFrontends(1, url, await freeUdpPorts(2));
   t.teardown(() => frontends.stop());
   const [pid] = frontends.pids;
-  const ready = async () => (await fetch(`http://127.0.0.1:${base + 1000}/readyz`)).status === 200;
+  const ready = async () => (await fetch(`http://127.0.0.1:${frontends.httpPorts[0]}/readyz`)).status === 200;
 
   const status = await promisify(execFile)(process.execPath, [CLI, 'migrate', 'status'], { env: { ...process.env, DATABASE_URL: url } });
   t.match(status.stdout, new RegExp(`installed: the functions of dhcpg ${RELEASE}, serving front-end contracts 2-${CONTRACT}`));

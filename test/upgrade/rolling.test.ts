@@ -36,11 +36,11 @@ const load = async (port: number, count: number, baseMac: string): Promise<Perfd
   });
 
 /** The front-ends' NAKs, and every drop or database error they counted ("reason: count"). */
-const tally = async (group: ProcessGroup, base: number, nakSeries: string): Promise<{ naks: number; trouble: string[] }> => {
+const tally = async (group: ProcessGroup, nakSeries: string): Promise<{ naks: number; trouble: string[] }> => {
   let naks = 0;
   const trouble: string[] = [];
   for (const k of group.ports.keys()) {
-    const text = await (await fetch(`http://127.0.0.1:${base + 1000 + k}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${group.httpPorts[k]}/metrics`)).text();
     naks += metricValue(text, nakSeries);
     trouble.push(...text.split('\n').filter((line) => /^dhcpg_(drops|database_errors)_total\{.* [1-9]/.test(line)));
   }
@@ -66,8 +66,7 @@ t.test('0.1.0 front-ends under perfdhcp load, migrated to this release, replaced
   await old('migrate', 'up');
   await old('config', 'apply', config);
 
-  const oldBase = await freeUdpPorts(1002);
-  const olds = await startFrontends(2, url, oldBase, { cli: release.cli });
+  const olds = await startFrontends(2, url, await freeUdpPorts(4), { cli: release.cli });
   t.teardown(() => olds.stop());
   const oldLoads = Promise.all([
     load(olds.ports[0]!, OLD_EXCHANGES, '02:00:00:01:00:00'),
@@ -83,19 +82,18 @@ t.test('0.1.0 front-ends under perfdhcp load, migrated to this release, replaced
   t.same(report.migrations, knownMigrations().slice(4), 'migrated while the 0.1.0 front-ends serve (it had 001-004)');
   t.notOk(oldLoadsDone, 'the load was still running');
 
-  const newBase = await freeUdpPorts(1001);
   const starting = performance.now();
-  const news = await startFrontends(1, url, newBase);
+  const news = await startFrontends(1, url, await freeUdpPorts(2));
   t.comment(`new front-end ready in ${Math.round(performance.now() - starting)} ms`);
   t.teardown(() => news.stop());
   const newLoad = load(news.ports[0]!, NEW_EXCHANGES, '02:00:00:03:00:00');
 
   const [first, second] = await oldLoads;
   // 0.1.0's metrics carry no family label.
-  const oldTally = await tally(olds, oldBase, 'dhcpg_packets_sent_total{type="nak"}');
+  const oldTally = await tally(olds, 'dhcpg_packets_sent_total{type="nak"}');
   await olds.stop();
   const third = await newLoad;
-  const newTally = await tally(news, newBase, 'dhcpg_packets_sent_total{family="4",type="nak"}');
+  const newTally = await tally(news, 'dhcpg_packets_sent_total{family="4",type="nak"}');
 
   for (const [label, result, count] of [['0.1.0 #1', first!, OLD_EXCHANGES], ['0.1.0 #2', second!, OLD_EXCHANGES], ['new', third, NEW_EXCHANGES]] as const) {
     const report = { perfdhcp: result.output };
