@@ -57,6 +57,8 @@ declare
   -- IAs for the set-based steps; each call runs only the steps it needs
   -- (every statement costs an executor start, whatever it is given).
   v_batched   integer;
+  -- Step 2's IAs for step 2b.
+  v_spent     dhcpg.ia6[] := '{}';
 begin
   perform pg_advisory_xact_lock(k.id)
     from (select distinct dhcpg.client_lock_id(decode(m->>'duid', 'hex')) as id
@@ -159,7 +161,7 @@ begin
   --    address so that a hint claimed elsewhere never makes this wait.
   if v_batched > cardinality(v_outcomes) then
     with wanted as materialized (
-      select w.ordinal, w.ia_ordinal, w.duid, w.iaid, w.kind, w.hw_address, w.hostname, w.state, first.pool
+      select w.ordinal, w.ia_ordinal, w.duid, w.iaid, w.kind, w.hw_address, w.hostname, w.state, first.pool, w as ia
         from unnest(v_ias) w
         cross join lateral (
           select p from dhcpg.pool6 p
@@ -196,8 +198,16 @@ begin
     -- Each written row to its IA by grouping, not by a join: believing
     -- both sides one row, the planner nested-looped them, IA by IA (63 ms
     -- of a call of 512 SOLICITs).
-    select v_outcomes || coalesce(array_agg(row(o.ordinal, o.ia_ordinal, o.prefix, o.subnet_id, null)::dhcpg.ia6_outcome), '{}')
-      into v_outcomes
+    -- And the IAs left for step 2b: offsets past their first pool's end,
+    -- every pool of theirs spent.
+    select v_outcomes || coalesce(array_agg(row(o.ordinal, o.ia_ordinal, o.prefix, o.subnet_id, null)::dhcpg.ia6_outcome), '{}'),
+           array(select n.ia from numbered n
+                   where n.k >= (n.pool).size
+                     and not exists (
+                       select from dhcpg.pool6 p
+                         where p.subnet_id = any ((n.ia).subnets) and p.kind = n.kind and not dhcpg.pool6_spent(p))
+                   order by n.ordinal, n.ia_ordinal)
+      into v_outcomes, v_spent
       from (
         select min(u.ordinal) as ordinal, min(u.ia_ordinal) as ia_ordinal, u.prefix, min(u.subnet_id) as subnet_id
           from (select p.ordinal, p.ia_ordinal, p.prefix, null::integer as subnet_id from placed p
@@ -207,23 +217,13 @@ begin
           having count(u.subnet_id) > 0) o;
   end if;
 
-  -- 2b. Batched IAs whose pools' never-used space is all spent (step 2 found
-  --     its offsets past the pool's end): their pools' longest-expired rows,
-  --     set-based. Where another pool of theirs still has some, claim6 takes
-  --     it.
-  if v_batched > cardinality(v_outcomes) then
-    v_outcomes := v_outcomes || dhcpg.reuse6(array(
-      select w from unnest(v_ias) w
-        where w.batched and cardinality(w.hints) = 0
-          and (w.ordinal, w.ia_ordinal) not in (select o.ordinal, o.ia_ordinal from unnest(v_outcomes) o)
-          and not exists (
-            select from dhcpg.reservation6 r
-              where (r.duid = w.duid or (w.hw_address is not null and r.hw_address = w.hw_address))
-                and (r.subnet_id = any (w.subnets) or r.subnet_id is null))
-          and not exists (
-            select from dhcpg.pool6 p
-              where p.subnet_id = any (w.subnets) and p.kind = w.kind and not dhcpg.pool6_spent(p))
-        order by w.ordinal, w.ia_ordinal), handle6.now);
+  -- 2b. Batched IAs whose pools' never-used space is all spent (found by
+  --     step 2): their pools' longest-expired rows, set-based. Where another
+  --     pool of theirs still has some, claim6 takes it. Passed on by step 2,
+  --     not found by a statement of their own: a lone SOLICIT into a spent
+  --     pool paid one statement more than one into a fresh pool.
+  if cardinality(v_spent) > 0 then
+    v_outcomes := v_outcomes || dhcpg.reuse6(v_spent, handle6.now);
   end if;
 
   -- 3. The rest, one IA at a time in the batch's order.
