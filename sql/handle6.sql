@@ -57,8 +57,8 @@ declare
   -- IAs for the set-based steps; each call runs only the steps it needs
   -- (every statement costs an executor start, whatever it is given).
   v_batched   integer;
-  -- Step 2's IAs for step 2b.
-  v_spent     dhcpg.ia6[] := '{}';
+  -- The IAs step 2 leaves to step 2b: every pool of theirs spent.
+  v_spent_ias dhcpg.ia6[] := '{}';
 begin
   perform pg_advisory_xact_lock(k.id)
     from (select distinct dhcpg.client_lock_id(decode(m->>'duid', 'hex')) as id
@@ -207,7 +207,7 @@ begin
                        select from dhcpg.pool6 p
                          where p.subnet_id = any ((n.ia).subnets) and p.kind = n.kind and not dhcpg.pool6_spent(p))
                    order by n.ordinal, n.ia_ordinal)
-      into v_outcomes, v_spent
+      into v_outcomes, v_spent_ias
       from (
         select min(u.ordinal) as ordinal, min(u.ia_ordinal) as ia_ordinal, u.prefix, min(u.subnet_id) as subnet_id
           from (select p.ordinal, p.ia_ordinal, p.prefix, null::integer as subnet_id from placed p
@@ -222,8 +222,8 @@ begin
   --     pool of theirs still has some, claim6 takes it. Passed on by step 2,
   --     not found by a statement of their own: a lone SOLICIT into a spent
   --     pool paid one statement more than one into a fresh pool.
-  if cardinality(v_spent) > 0 then
-    v_outcomes := v_outcomes || dhcpg.reuse6(v_spent, handle6.now);
+  if cardinality(v_spent_ias) > 0 then
+    v_outcomes := v_outcomes || dhcpg.reuse6(v_spent_ias, handle6.now);
   end if;
 
   -- 3. The rest, one IA at a time in the batch's order.

@@ -71,9 +71,9 @@ const usedSince = (start: Map<number, number>): number => {
  * Linux's /proc.
  */
 export const startCpuMeter = (serverPids: number[], loadSeconds: number): { stop(exchanges: number): CpuUse | undefined } => {
-  let start: { servers: Map<number, number>; postgres: Map<number, number>; machine: number };
+  let start: { servers: Map<number, number>; postgres: Map<number, number>; machine: number; at: number };
   try {
-    start = { servers: ticksOf(serverPids), postgres: ticksOf(postgresPids()), machine: machineBusyTicks() };
+    start = { servers: ticksOf(serverPids), postgres: ticksOf(postgresPids()), machine: machineBusyTicks(), at: performance.now() };
   } catch {
     return { stop: () => undefined };
   }
@@ -93,7 +93,10 @@ export const startCpuMeter = (serverPids: number[], loadSeconds: number): { stop
         serversUs: perExchange(servers),
         postgresUs: perExchange(database),
         restUs: perExchange(Math.max(0, busy - servers - database)),
-        busyCores: Math.round(((busyWhileLoaded ?? busy) / TICKS_PER_SECOND / loadSeconds) * 100) / 100,
+        // A step that ended sooner: over its own length.
+        busyCores: Math.round((busyWhileLoaded !== undefined
+          ? busyWhileLoaded / TICKS_PER_SECOND / loadSeconds
+          : busy / TICKS_PER_SECOND / ((performance.now() - start.at) / 1000)) * 100) / 100,
       };
     },
   };

@@ -34,7 +34,7 @@ export const startFrontends = async (
   // TCP ports the kernel picked: ones derived from basePort were once taken
   // (EADDRINUSE), since only the UDP ports are checked free.
   const httpPorts: number[] = [];
-  for (const _ of ports) httpPorts.push(await freePort());
+  while (httpPorts.length < count) httpPorts.push(await freePort());
   const children = ports.map((port, k) => spawnChild(process.execPath, [
     cli, 'serve', '--port', String(port), '--address', '127.0.0.1', '--http', `127.0.0.1:${httpPorts[k]}`,
     ...(dhcp6 ? ['--port6', String(port + 1), '--address6', '::1'] : []),

@@ -48,8 +48,9 @@ interface Pending<Message, Answer> {
  * reached 6,400 DORA/s at 64 (a fifth of the CPU idle while its queue was
  * full), 8,000 at 256 and 8,800 at 512 (PostgreSQL 112 -> 79 µs of CPU per
  * DORA). DHCPv6 alike: dhcpg.handle6 with one connection, SOLICIT and
- * REQUEST, new clients: 120 / 105 / 98 / 94 µs of wall time an exchange at 64, 128, 256
- * and 512 messages a call; one front-end 5,100 -> 6,400 SARR/s at 64 -> 512.
+ * REQUEST, new clients: 120 / 105 / 98 / 94 µs of wall time an exchange at
+ * 64, 128, 256 and 512 messages a call; one front-end 5,100 -> 6,400 SARR/s
+ * at 64 -> 512.
  * A light load never fills a call, so it changes nothing there.
  */
 export const DEFAULT_MAX_BATCH = 512;

@@ -1,5 +1,5 @@
 // The bench charges a load step's CPU time to the servers that used it.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startCpuMeter } from '../../src/bench/cpu.ts';
@@ -7,10 +7,16 @@ import { startCpuMeter } from '../../src/bench/cpu.ts';
 // Busy for 400 ms, then says so and idles until killed.
 const BUSY = `const end = Date.now() + 400; while (Date.now() < end); process.stdout.write('done'); setInterval(() => {}, 1000);`;
 
-t.test("a server process's busy time is counted as the servers'", async (t) => {
+/** A process running BUSY, killed at teardown. */
+const busyChild = async (t: Test) => {
   const child = spawn(process.execPath, ['-e', BUSY], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   await once(child, 'spawn');
+  return child;
+};
+
+t.test("a server process's busy time is counted as the servers'", async (t) => {
+  const child = await busyChild(t);
   const meter = startCpuMeter([child.pid!], 0.4);
   await once(child.stdout!, 'data');
   // One exchange: the figures are the step's totals.
@@ -34,9 +40,7 @@ t.test('a process that exits during the step is not counted, rather than counted
 });
 
 t.test("the machine's busy cores are read over the load's seconds, not the quiet wait after them", async (t) => {
-  const child = spawn(process.execPath, ['-e', BUSY], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  await once(child, 'spawn');
+  const child = await busyChild(t);
   const meter = startCpuMeter([child.pid!], 0.4);
   await once(child.stdout!, 'data');
   // As perfdhcp waits for late answers: the step goes on, idle.

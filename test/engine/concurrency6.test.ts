@@ -31,6 +31,16 @@ const spread = (clients: number, message: (n: number) => Message6, batchSize = 2
   return batches;
 };
 
+/** Per client, the distinct "address prefix" pairs its messages were answered with, through every front-end. */
+const answersByClient = (batches: Message6[][], rounds: Answer6[][]): Map<string, Set<string>> => {
+  const byClient = new Map<string, Set<string>>();
+  rounds.forEach((answers, b) => answers.forEach((answer, k) => {
+    const client = batches[b]![k]!.duid;
+    byClient.set(client, (byClient.get(client) ?? new Set()).add(`${leaseOf(answer, 0)} ${leaseOf(answer, 1)}`));
+  }));
+  return byClient;
+};
+
 const invariants = async (t: Test, f: Awaited<ReturnType<typeof engine6Fixture>>) => {
   const [row] = await f.db.query<{ leases: number; prefixes: number; doubled: number }>('invariants', `
     select count(*)::int as leases, count(distinct prefix)::int as prefixes,
@@ -50,14 +60,8 @@ t.test(`${CALLERS} callers, 300 clients each through three front-ends at once: S
   const advertised = await concurrently(f.handle, spread(300, (n) => from(n, 'solicit', [NA, PD])));
   const bound = await concurrently(f.handle, spread(300, (n) => from(n, 'request', [NA, PD])));
   for (const [name, rounds] of [['advertised', advertised], ['bound', bound]] as const) {
-    const byClient = new Map<string, Set<string>>();
     const batches = name === 'advertised' ? spread(300, (n) => from(n, 'solicit', [NA, PD])) : spread(300, (n) => from(n, 'request', [NA, PD]));
-    rounds.forEach((answers, b) => answers.forEach((answer, k) => {
-      const client = batches[b]![k]!.duid;
-      const got = byClient.get(client) ?? new Set();
-      got.add(`${leaseOf(answer, 0)} ${leaseOf(answer, 1)}`);
-      byClient.set(client, got);
-    }));
+    const byClient = answersByClient(batches, rounds);
     t.equal([...byClient.values()].filter((got) => got.size > 1).length, 0, `${name}: every client answered alike by all three`);
     const leases = [...byClient.values()].map((got) => [...got][0]!);
     t.equal(new Set(leases.flatMap((pair) => pair.split(' '))).size, 600, `${name}: 300 addresses and 300 prefixes, all distinct`);
@@ -103,11 +107,7 @@ t.test(`${CALLERS} callers, 300 newcomers through three front-ends for a spent p
   const newcomer = (n: number) => from(1000 + n, 'request', [NA, PD]);
   const batches = spread(300, newcomer);
   const answers = await concurrently(handle, batches);
-  const byClient = new Map<string, Set<string>>();
-  answers.forEach((round, b) => round.forEach((answer, k) => {
-    const client = batches[b]![k]!.duid;
-    byClient.set(client, (byClient.get(client) ?? new Set()).add(`${leaseOf(answer, 0)} ${leaseOf(answer, 1)}`));
-  }));
+  const byClient = answersByClient(batches, answers);
   t.equal([...byClient.values()].filter((got) => got.size > 1).length, 0, 'every newcomer answered alike by all three');
   const firsts = [...byClient.values()].map((got) => [...got][0]!.split(' '));
   // The pools are claimed apart: a client may get one IA and not the other.
