@@ -91,6 +91,30 @@ t.test('serve names an interface that is not there, in one line', async (t) => {
   t.equal(run.stderr.trim().split('\n').filter((line) => !line.startsWith('{')).join('\n'), 'dhcpg: there is no network interface named nosuch0 (or it is down)');
 });
 
+t.test('serve that fails to start stops the embedded PostgreSQL it started', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dhcpg-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // No DATABASE_URL nor PG* variables: the embedded server, under dir/.dhcpg.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'DATABASE_URL' && !name.startsWith('PG')));
+  const run = await new Promise<Run>((resolve) => {
+    execFile(process.execPath, [CLI, 'serve', '--port', '0', '--address', '127.0.0.1', '--interface', 'nosuch0'],
+      { cwd: dir, env: { ...env, LOG_LEVEL: 'warn' }, timeout: 120_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+  t.equal(run.code, 1, run.stderr);
+  t.match(run.stderr, /there is no network interface named nosuch0/);
+  // PostgreSQL removes postmaster.pid when it shuts down; killed at teardown if not.
+  const pidFile = join(dir, '.dhcpg', 'pgdata', 'postmaster.pid');
+  let left: number | undefined;
+  try {
+    left = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  } catch {
+    left = undefined;
+  }
+  if (left && alive(left)) t.teardown(() => process.kill(left, 'SIGINT'));
+  t.equal(left, undefined, 'no embedded PostgreSQL left running');
+});
+
 /** Processes below pid (children, grandchildren...), from /proc. */
 const descendants = (pid: number): number[] => {
   const parents = new Map<number, number>();

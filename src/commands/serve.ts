@@ -57,39 +57,42 @@ export const serveCommand = async (options: ServeOptions): Promise<void> => {
   const dbTimeout = numberOption('--db-timeout', options.dbTimeout, 'milliseconds from 100 to 60000',
     (n) => n >= 100 && n <= 60_000);
   const open = await openDatabase({ max: 2 });
+  // Whatever ends serving (a signal, a bad file, an interface not there)
+  // stops the embedded PostgreSQL: left running, it outlived the front-end.
   try {
-    if (options.config) {
-      const summary = await applyConfigFile(open.db, options.config, { allowUnsupported: options.allowUnsupported, progress: true });
-      if (summary) log.info(describeSummary(summary));
+    try {
+      if (options.config) {
+        const summary = await applyConfigFile(open.db, options.config, { allowUnsupported: options.allowUnsupported, progress: true });
+        if (summary) log.info(describeSummary(summary));
+      }
+    } finally {
+      await open.db.end();
     }
-  } catch (error) {
-    await open.close();
-    throw error;
-  }
-  await open.db.end();
 
-  const frontend = await startFrontend({
-    url: open.location.url,
-    port: Number(options.port),
-    address: options.address,
-    port6: Number(options.port6),
-    address6: options.address6,
-    interfaces: options.interface,
-    http: options.http ? parseHttp(options.http) : undefined,
-    dbConnections,
-    batchWait,
-    dbTimeout,
-  });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      unwatch();
-      log.info({ signal }, 'stopping');
-      resolve();
-    };
-    const unwatch = stopWithNpm(() => stop('npm exited'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  await frontend.close();
-  await open.location.close();
+    const frontend = await startFrontend({
+      url: open.location.url,
+      port: Number(options.port),
+      address: options.address,
+      port6: Number(options.port6),
+      address6: options.address6,
+      interfaces: options.interface,
+      http: options.http ? parseHttp(options.http) : undefined,
+      dbConnections,
+      batchWait,
+      dbTimeout,
+    });
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        unwatch();
+        log.info({ signal }, 'stopping');
+        resolve();
+      };
+      const unwatch = stopWithNpm(() => stop('npm exited'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    await frontend.close();
+  } finally {
+    await open.location.close();
+  }
 };
