@@ -1,8 +1,8 @@
 // ISC Kea 2.2 servers (Debian packages kea-dhcp4-server, kea-dhcp6-server)
 // as the benchmark's point of comparison: `count` kea-dhcp4 or kea-dhcp6
-// processes on loopback, each on ports of its own (DHCPv6: each in a network
-// namespace of its own, see netns.ts), all keeping their leases in one
-// PostgreSQL database, as dhcpg's front-ends share theirs.
+// processes on loopback, each on ports of its own (DHCPv6 under perfdhcp:
+// each in a network namespace of its own, see netns.ts), all keeping their
+// leases in one PostgreSQL database, as dhcpg's front-ends share theirs.
 //
 // What Kea 2.2 does that this relies on (found on Debian 12):
 // - `-p PORT` is the port it listens on; `-P PORT` is where it sends every
@@ -46,8 +46,8 @@ export interface KeaCluster {
 export interface KeaServersOptions {
   /** Number of kea-dhcp4 or kea-dhcp6 processes: 1, 2 or 4. */
   count: number;
-  /** DHCPv6: the subnet's pd-pool too, and each server in namespaces[k] (argv prefixes). */
   family?: 4 | 6;
+  /** Each server in namespaces[k] (argv prefixes); without, all in this one. */
   namespaces?: string[][];
   /** How the servers reach the database, when not as kea-admin does (DHCPv6: the socket directory). */
   databaseHost?: string;
@@ -59,7 +59,7 @@ export interface KeaServersOptions {
   subnet: string;
   poolFirst: string;
   poolLast: string;
-  /** DHCPv6: its pd-pool. */
+  /** DHCPv6: the subnet's pd-pool. */
   pdPool?: { prefix: string; prefixLength: number; delegatedLength: number };
   /** giaddr of the relayed requests (perfdhcp's -l). */
   relayAddress: string;
@@ -74,6 +74,23 @@ export interface KeaServersOptions {
 }
 
 const DEFAULT_THREADS = 2;
+
+/**
+ * kea-dhcp6's server identifier: its default DUID-LLT needs an interface
+ * with a hardware address, which a namespace of loopback alone lacks, and it
+ * is kept out of /var/lib/kea. A DUID-EN (RFC 8415, Section 11.3): ISC's
+ * enterprise number and "dhcpg".
+ */
+const KEA6_SERVER_ID = { enterpriseId: 2495, identifier: Buffer.from('dhcpg') };
+const DUID_EN = 2;
+
+/** The DUID kea-dhcp6 answers with, which a RENEW to it names. */
+export const KEA6_SERVER_DUID: Buffer = (() => {
+  const head = Buffer.alloc(6);
+  head.writeUInt16BE(DUID_EN, 0);
+  head.writeUInt32BE(KEA6_SERVER_ID.enterpriseId, 2);
+  return Buffer.concat([head, KEA6_SERVER_ID.identifier]);
+})();
 /**
  * Packets waiting for a thread; beyond it Kea drops the oldest. Kea's own
  * default: on 2 cores 16 or 128 moved no throughput measurably, and 64
@@ -166,9 +183,9 @@ const keaConfig = (options: KeaServersOptions, database: DatabaseAccess, logFile
     return {
       Dhcp6: {
         'interfaces-config': { interfaces: ['lo/::1'], 'service-sockets-require-all': true },
-        // Its default DUID-LLT needs an interface with a hardware address,
-        // which a namespace of loopback alone lacks; kept out of /var/lib/kea.
-        'server-id': { type: 'EN', 'enterprise-id': 2495, identifier: '6468637067', persist: false },
+        'server-id': {
+          type: 'EN', 'enterprise-id': KEA6_SERVER_ID.enterpriseId, identifier: KEA6_SERVER_ID.identifier.toString('hex'), persist: false,
+        },
         ...common,
         // dhcpg's bench configuration: preferred 3000 s, valid 4000 s.
         'preferred-lifetime': 3000,

@@ -95,25 +95,45 @@ export const bindPopulation = async (db: Db, population: Population): Promise<vo
 };
 
 /**
- * The same DHCPv4 leases in Kea's lease4 table (Kea 2.2's PostgreSQL schema:
- * addresses as numbers, state 0 for a lease in use), in `subnetId`. Kea
- * updates a lease only where its expiry is still the one it read, to the
- * second, so expiries are whole seconds. Its per-row statistics trigger
- * (one UPDATE of the same lease4_stat row per lease, a cost growing with
- * each row in one transaction) is left out and its count written once.
+ * The same leases in Kea 2.2's PostgreSQL schema, in `subnetId`. DHCPv4:
+ * lease4, addresses as numbers, state 0 for a lease in use. DHCPv6: lease6,
+ * addresses as text (Kea's own form, which PostgreSQL's host() also
+ * writes), lease type 0 (IA_NA), the client's DUID and IAID, and the
+ * hardware address in it (Kea refuses to read a row with an address but no
+ * type: "Could not convert data to Lease6"). Kea updates a
+ * lease only where its expiry is still the one it read, to the second, so
+ * expiries are whole seconds. Its per-row statistics trigger (one UPDATE of
+ * the same statistics row per lease, a cost growing with each row in one
+ * transaction) is left out and its count written once.
  */
+/** Kea's HWAddr::HWADDR_SOURCE_DUID: the hardware address was read from the client's DUID-LL. */
+const KEA_HWADDR_FROM_DUID = 2;
+
 export const bindKeaPopulation = async (db: Db, population: Population, subnetId: number): Promise<void> => {
   await db.transaction(async (tx) => {
     await tx.query(`set local session_replication_role = replica`);
-    await tx.query(`
-      insert into lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state)
-      select ($2::inet - '0.0.0.0'::inet) + k, ${MAC_PREFIX_SQL} || int4send(k), 7200,
-             date_trunc('second', now() + interval '2 hours'), $1, false, false, '', 0
-        from generate_series(0, $3 - 1) k`,
-      [subnetId, population.firstAddress, population.size]);
-    await tx.query(`
-      insert into lease4_stat (subnet_id, state, leases) values ($1, 0, $2)
-      on conflict (subnet_id, state) do update set leases = lease4_stat.leases + excluded.leases`, [subnetId, population.size]);
+    const values = [subnetId, population.firstAddress, population.size];
+    if (population.family === 4) {
+      await tx.query(`
+        insert into lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state)
+        select ($2::inet - '0.0.0.0'::inet) + k, ${MAC_PREFIX_SQL} || int4send(k), 7200,
+               date_trunc('second', now() + interval '2 hours'), $1, false, false, '', 0
+          from generate_series(0, $3 - 1) k`, values);
+      await tx.query(`
+        insert into lease4_stat (subnet_id, state, leases) values ($1, 0, $2)
+        on conflict (subnet_id, state) do update set leases = lease4_stat.leases + excluded.leases`, [subnetId, population.size]);
+    } else {
+      await tx.query(`
+        insert into lease6 (address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid, prefix_len,
+                            fqdn_fwd, fqdn_rev, hostname, state, hwaddr, hwtype, hwaddr_source)
+        select host($2::inet + k), ${DUID_LL_SQL} || ${MAC_PREFIX_SQL} || int4send(k), 7200,
+               date_trunc('second', now() + interval '2 hours'), $1, 3600, 0, ${IAID}, 128, false, false, '', 0,
+               ${MAC_PREFIX_SQL} || int4send(k), 1, ${KEA_HWADDR_FROM_DUID}
+          from generate_series(0, $3 - 1) k`, values);
+      await tx.query(`
+        insert into lease6_stat (subnet_id, lease_type, state, leases) values ($1, 0, 0, $2)
+        on conflict (subnet_id, lease_type, state) do update set leases = lease6_stat.leases + excluded.leases`, [subnetId, population.size]);
+    }
   });
 };
 
@@ -184,9 +204,10 @@ interface Exchange {
 }
 
 /**
- * A socket per server at the relay's address: requests out to the servers
- * in turn, answers matched to their exchange by transaction id (the
- * exchange's index).
+ * Sockets at the relay's address: requests out to the servers in turn,
+ * answers matched to their exchange by transaction id (the exchange's
+ * index). A socket per server, or per port the servers answer at: every
+ * kea-dhcp6 answers a relay at port 547.
  */
 const openRelay = async (population: Population, servers: Servers, kind: Kind) => {
   const [type, request, readAnswer, server] = population.family === 4
@@ -202,11 +223,18 @@ const openRelay = async (population: Population, servers: Servers, kind: Kind) =
     exchange.nak = answer.refused;
     exchange.wrongAddress = !answer.refused && answer.address !== addressOf(population, exchange.client);
   };
-  const sockets = await Promise.all(servers.ports.map(async (_, k) => {
+  const open = async (port: number) => {
     const socket = dgram.createSocket({ type, recvBufferSize: RECEIVE_BUFFER_BYTES });
-    await new Promise<void>((resolve) => socket.bind(servers.replyPorts?.[k] ?? 0, population.family === 4 ? population.relay : '::1', resolve));
+    await new Promise<void>((resolve) => socket.bind(port, population.family === 4 ? population.relay : '::1', resolve));
     socket.on('message', answered);
     return socket;
+  };
+  const byReplyPort = new Map<number, Promise<dgram.Socket>>();
+  const sockets = await Promise.all(servers.ports.map((_, k) => {
+    const port = servers.replyPorts?.[k];
+    if (port === undefined) return open(0);
+    if (!byReplyPort.has(port)) byReplyPort.set(port, open(port));
+    return byReplyPort.get(port)!;
   }));
   const { ports } = servers;
   return {
@@ -215,7 +243,7 @@ const openRelay = async (population: Population, servers: Servers, kind: Kind) =
     elapsed: () => performance.now() - started,
     add: (client: number) => exchanges.push({ client, sentAt: performance.now() - started }) - 1,
     send: (xid: number) => sockets[xid % ports.length]!.send(request(kind, population, exchanges[xid]!.client, xid), ports[xid % ports.length]!, server),
-    close: () => Promise.all(sockets.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve())))),
+    close: () => Promise.all([...new Set(sockets)].map((socket) => new Promise<void>((resolve) => socket.close(() => resolve())))),
   };
 };
 

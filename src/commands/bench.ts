@@ -17,7 +17,7 @@ import { measureIterative } from '../bench/iterative.ts';
 import { measureLatency } from '../bench/dora-client.ts';
 import { measureLoad, type LoadResult, type RateStep } from '../bench/load.ts';
 import { freeUdpPorts, startFrontends } from '../bench/frontends.ts';
-import { keaAvailable, startKeaServers } from '../bench/kea.ts';
+import { KEA6_SERVER_DUID, keaAvailable, startKeaServers } from '../bench/kea.ts';
 import { createNamespace, namespacesAvailable, type Namespace } from '../bench/netns.ts';
 import type { PerfdhcpOptions } from '../bench/perfdhcp.ts';
 import { markdownReport, svgChart, svgChart6, type BenchResults } from '../bench/report.ts';
@@ -190,22 +190,34 @@ const returningDhcpg = async (count: number, url: string, returning: Population,
   }
 };
 
-/** The same clients' leases in the lease database of count Kea servers, and the same requests. */
+/**
+ * The same clients' leases in the lease database of count Kea servers, and
+ * the same requests. DHCPv4: the clients' subnet beside the load's. DHCPv6:
+ * they hold addresses of the load's subnet; the servers run here, not in
+ * namespaces as under perfdhcp: each answers the relay at [::1]:547, which
+ * the bench's one client takes for all of them.
+ */
 const returningKea = async (count: number, adminUrl: string, returning: Population, subnet: string, plan: ReturningPlan): Promise<ReturningRun> => {
-  progress(`returning clients: ${count} Kea server(s)`);
+  const { family } = returning;
+  progress(`returning DHCPv${family} clients: ${count} Kea server(s)`);
   const workDir = join(tmpdir(), `dhcpg-bench-kea-${process.pid}`);
   mkdirSync(workDir, { recursive: true });
-  const range = parseIpv4Prefix(subnet)!;
-  const cluster = await startKeaServers({
-    count, databaseUrl: adminUrl, databaseName: 'kea_bench', subnet: SUBNET, poolFirst: POOL.first, poolLast: POOL.last,
-    relayAddress: RELAY, basePort: await freeUdpPorts(2 * count), workDir,
-    secondSubnet: { subnet, poolFirst: numberToIpv4(range.first + 1), poolLast: numberToIpv4(range.last - 1), relayAddress: returning.relay },
-  });
-  const keaDb = connect(withDatabaseName(adminUrl, 'kea_bench'), { max: 1 });
+  const databaseName = family === 4 ? 'kea_bench' : 'kea6_bench';
+  const common = { count, databaseUrl: adminUrl, databaseName, basePort: await freeUdpPorts(2 * count), workDir };
+  const range = family === 4 ? parseIpv4Prefix(subnet)! : undefined;
+  const cluster = await startKeaServers(range
+    ? {
+      ...common, subnet: SUBNET, poolFirst: POOL.first, poolLast: POOL.last, relayAddress: RELAY,
+      secondSubnet: { subnet, poolFirst: numberToIpv4(range.first + 1), poolLast: numberToIpv4(range.last - 1), relayAddress: returning.relay },
+    }
+    : { ...common, family, subnet, poolFirst: POOL6.first, poolLast: POOL6.last, relayAddress: RELAY6 });
+  const keaDb = connect(withDatabaseName(adminUrl, databaseName), { max: 1 });
   try {
     await bindKeaPopulation(keaDb, returning, returning.subnetId);
-    await keaDb.query('kea-analyze', 'analyze lease4');
-    return await measureReturning('Kea', { ...cluster, replyPorts: cluster.ports.map((port) => port + 1) }, returning, plan);
+    await keaDb.query('kea-analyze', `analyze lease${family}`);
+    return await measureReturning('Kea', {
+      ...cluster, replyPorts: cluster.ports.map((port) => (family === 4 ? port + 1 : 547)),
+    }, family === 4 ? returning : { ...returning, serverDuid: KEA6_SERVER_DUID }, plan);
   } finally {
     await keaDb.end();
     await cluster.stop();
@@ -412,17 +424,19 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
           kea: kea.ok ? await returningKea(count, bench.adminUrl, returning, populationSubnet, returningPlan) : { skipped: kea.reason },
         });
       }
-      // DHCPv6 the same, dhcpg alone: kea-dhcp6 answers relays only in a
-      // namespace of its own (see loadKea6), where this client does not run.
+      // DHCPv6 the same.
       await resetLeases6(db);
       const [server] = await db.query<{ duid: Buffer }>('bench-duid', 'select duid from dhcpg.server');
       const returning6: Population = { family: 6, subnetId: 1, firstAddress: POPULATION6_FIRST, size: returning.size, relay: RELAY6, serverDuid: server!.duid };
       progress(`lease table: ${returning6.size} DHCPv6 leases bound`);
       await bindPopulation(db, returning6);
       await db.query('bench-vacuum-table6', 'vacuum analyze dhcpg.lease6');
+      const keaReturning6 = !options.kea ? { ok: false as const, reason: 'left out (--no-kea)' } : await keaAvailable(6);
       for (const count of quick ? [1] : [1, 2]) {
         results.returning6.push({
-          servers: count, dhcpg: await returningDhcpg(count, url, returning6, returningPlan), kea: { skipped: 'kea-dhcp6 answers relays only in a network namespace of its own, where the bench\'s own client does not run' },
+          servers: count,
+          dhcpg: await returningDhcpg(count, url, returning6, returningPlan),
+          kea: keaReturning6.ok ? await returningKea(count, bench.adminUrl, returning6, SUBNET6, returningPlan) : { skipped: keaReturning6.reason },
         });
       }
     } finally {
