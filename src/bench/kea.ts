@@ -34,8 +34,13 @@ import { hasExited, rssOf, spawnChild, stopChildren } from './children.ts';
 import { udpSockets } from './proc-udp.ts';
 
 export interface KeaCluster {
-  /** UDP port each server listens on (its -p); it replies to port + 1. */
+  /** UDP port each server listens on (its -p). */
   ports: number[];
+  /**
+   * Where each server sends its answers to a relay: kea-dhcp4 to its port + 1
+   * (its -P), kea-dhcp6 to port 547 (RFC 8415, Section 19.1).
+   */
+  replyPorts: number[];
   pids: number[];
   /** SIGTERM, then SIGKILL after a grace period; resolves once all exited. */
   stop(): Promise<void>;
@@ -75,6 +80,9 @@ export interface KeaServersOptions {
 
 const DEFAULT_THREADS = 2;
 
+/** The port a DHCPv6 server sends a RELAY-REPL to (RFC 8415, Section 19.1). */
+const DHCP6_RELAY_PORT = 547;
+
 /**
  * kea-dhcp6's server identifier: its default DUID-LLT needs an interface
  * with a hardware address, which a namespace of loopback alone lacks, and it
@@ -84,7 +92,7 @@ const DEFAULT_THREADS = 2;
 const KEA6_SERVER_ID = { enterpriseId: 2495, identifier: Buffer.from('dhcpg') };
 const DUID_EN = 2;
 
-/** The DUID kea-dhcp6 answers with, which a RENEW to it names. */
+/** The DUID kea-dhcp6 answers with, which a RENEW to it names: type, enterprise number, identifier. */
 export const KEA6_SERVER_DUID: Buffer = (() => {
   const head = Buffer.alloc(6);
   head.writeUInt16BE(DUID_EN, 0);
@@ -293,6 +301,7 @@ export const startKeaServers = async (options: KeaServersOptions): Promise<KeaCl
   }
   return {
     ports,
+    replyPorts: ports.map((port) => (family === 4 ? port + 1 : DHCP6_RELAY_PORT)),
     pids: children.map((child) => child.pid!),
     stop: () => stopChildren(children, STOP_GRACE_MS),
     rssKiB: async () => children.map((child) => rssOf(child.pid!)),

@@ -94,21 +94,21 @@ export const bindPopulation = async (db: Db, population: Population): Promise<vo
   }
 };
 
+/** Kea's HWAddr::HWADDR_SOURCE_DUID: the hardware address was read from the client's DUID-LL. */
+const KEA_HWADDR_FROM_DUID = 2;
+
 /**
  * The same leases in Kea 2.2's PostgreSQL schema, in `subnetId`. DHCPv4:
  * lease4, addresses as numbers, state 0 for a lease in use. DHCPv6: lease6,
  * addresses as text (Kea's own form, which PostgreSQL's host() also
  * writes), lease type 0 (IA_NA), the client's DUID and IAID, and the
  * hardware address in it (Kea refuses to read a row with an address but no
- * type: "Could not convert data to Lease6"). Kea updates a
- * lease only where its expiry is still the one it read, to the second, so
- * expiries are whole seconds. Its per-row statistics trigger (one UPDATE of
+ * type: "Could not convert data to Lease6"). Kea updates a lease only where
+ * its expiry is still the one it read, to the second, so expiries are whole
+ * seconds. Its per-row statistics trigger (one UPDATE of
  * the same statistics row per lease, a cost growing with each row in one
  * transaction) is left out and its count written once.
  */
-/** Kea's HWAddr::HWADDR_SOURCE_DUID: the hardware address was read from the client's DUID-LL. */
-const KEA_HWADDR_FROM_DUID = 2;
-
 export const bindKeaPopulation = async (db: Db, population: Population, subnetId: number): Promise<void> => {
   await db.transaction(async (tx) => {
     await tx.query(`set local session_replication_role = replica`);

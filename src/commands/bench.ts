@@ -194,8 +194,8 @@ const returningDhcpg = async (count: number, url: string, returning: Population,
  * The same clients' leases in the lease database of count Kea servers, and
  * the same requests. DHCPv4: the clients' subnet beside the load's. DHCPv6:
  * they hold addresses of the load's subnet; the servers run here, not in
- * namespaces as under perfdhcp: each answers the relay at [::1]:547, which
- * the bench's one client takes for all of them.
+ * namespaces as under perfdhcp: each answers the relay at [::1]:547, where
+ * the bench's one client takes the answers of all of them.
  */
 const returningKea = async (count: number, adminUrl: string, returning: Population, subnet: string, plan: ReturningPlan): Promise<ReturningRun> => {
   const { family } = returning;
@@ -215,9 +215,7 @@ const returningKea = async (count: number, adminUrl: string, returning: Populati
   try {
     await bindKeaPopulation(keaDb, returning, returning.subnetId);
     await keaDb.query('kea-analyze', `analyze lease${family}`);
-    return await measureReturning('Kea', {
-      ...cluster, replyPorts: cluster.ports.map((port) => (family === 4 ? port + 1 : 547)),
-    }, family === 4 ? returning : { ...returning, serverDuid: KEA6_SERVER_DUID }, plan);
+    return await measureReturning('Kea', cluster, family === 4 ? returning : { ...returning, serverDuid: KEA6_SERVER_DUID }, plan);
   } finally {
     await keaDb.end();
     await cluster.stop();
@@ -270,7 +268,7 @@ const loadKea6 = async (count: number, adminUrl: string, socketDir: string, plan
       // Every server on the same port of its own namespace.
       return await measureLoad({
         ports: cluster.ports, pids: cluster.pids, rates: plan.rates, seconds: plan.stepSeconds,
-        family: 6, leaseType, replyPorts: cluster.ports.map(() => 547), runners: namespaces.map((ns) => ns.run),
+        family: 6, leaseType, replyPorts: cluster.replyPorts, runners: namespaces.map((ns) => ns.run),
         reset: async () => {
           await keaDb.query('kea-reset6', 'truncate lease6');
         },
