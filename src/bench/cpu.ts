@@ -1,40 +1,53 @@
-// Where a load step's CPU went, read from /proc: the servers' processes, this
-// host's PostgreSQL processes, and the rest of the machine's busy time (the
-// load generator, kernel work not charged to a process, the bench itself).
-// On a 2-core machine that all three share, it tells a server that ran out of
-// CPU from one that waited on something else.
+// Where a load step's CPU went, read from /proc while the load was sent: the
+// servers' processes, this host's PostgreSQL processes, the load generator
+// (perfdhcp, or the bench's own client), and the rest of the machine's busy
+// time (kernel work charged to no process, the bench itself); and how much of
+// all of it the kernel spent (system calls, the network stack, interrupts).
+// On a 2-core machine that they all share, it tells a server that ran out of
+// CPU from one that waited on something else, and what the load generator
+// left to the servers.
 import { readFileSync, readdirSync } from 'node:fs';
 
 /** USER_HZ: /proc counts CPU time in these ticks per second on Linux. */
 const TICKS_PER_SECOND = 100;
 
+/**
+ * CPU time per completed exchange, µs, while the load was sent. (Over the
+ * whole step, which ends with perfdhcp's 2 s wait for late answers, when
+ * little else runs, perfdhcp's polling loop, woken every few microseconds,
+ * took 0.3 of a core per instance and was a third of "the rest".)
+ */
 export interface CpuUse {
-  /** CPU time per completed exchange, µs. */
   serversUs: number;
   postgresUs: number;
+  /** The load generator's processes (perfdhcp), or the bench's own client. */
+  loadUs: number;
   restUs: number;
-  /**
-   * The machine's busy CPU time while the load was sent, in cores: the
-   * machine's core count means none was left. (Over the whole step, which
-   * ends with perfdhcp's 2 s wait for late answers, when little runs, a
-   * saturated machine read 1.4 to 1.7 of its 2 cores.)
-   */
+  /** Of all the above, time in the kernel: system calls (the UDP path over loopback), interrupts. */
+  kernelUs: number;
+  /** The machine's busy CPU time while the load was sent, in cores: the machine's core count means none was left. */
   busyCores: number;
 }
 
-/** utime + stime of a process and all its threads; 0 once it has exited. */
-const processTicks = (pid: number): number => {
+/** A process's /proc/PID/stat fields after the command name (which may hold spaces); undefined once it has exited. */
+const statFields = (pid: number): string[] | undefined => {
   try {
-    // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
 };
 
+/** utime + stime (the 12th and 13th fields) of a process and all its threads; 0 once it has exited. */
+const processTicks = (pid: number): number => {
+  const fields = statFields(pid);
+  return fields ? Number(fields[11]) + Number(fields[12]) : 0;
+};
+
+const processIds = (): number[] => readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+
 const postgresPids = (): number[] =>
-  readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
+  processIds().filter((pid) => {
     try {
       return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
     } catch {
@@ -42,11 +55,27 @@ const postgresPids = (): number[] =>
     }
   });
 
-/** Busy ticks of the whole machine (the first line of /proc/stat: idle and iowait left out). */
-const machineBusyTicks = (): number => {
+/**
+ * This process's children running `command`: the perfdhcp runs of a load
+ * step (started directly, or through nice and ip netns exec, which exec it
+ * in place).
+ */
+export const childrenRunning = (command: string) => (): number[] =>
+  processIds().filter((pid) => {
+    const fields = statFields(pid);
+    if (!fields || Number(fields[1]) !== process.pid) return false;
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === command;
+    } catch {
+      return false;
+    }
+  });
+
+/** Busy and kernel ticks of the whole machine (the first line of /proc/stat: idle and iowait left out). */
+const machineTicks = (): { busy: number; kernel: number } => {
   const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
     .split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number) as number[];
-  return user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy: user! + nice! + system! + irq! + softirq! + steal!, kernel: system! + irq! + softirq! };
 };
 
 const ticksOf = (pids: number[]) => new Map(pids.map((pid) => [pid, processTicks(pid)]));
@@ -54,50 +83,73 @@ const ticksOf = (pids: number[]) => new Map(pids.map((pid) => [pid, processTicks
 /**
  * The ticks used since `start` by the processes still running: one that
  * exited meanwhile (a PostgreSQL worker, say) reads 0 and would count its
- * whole life negatively; its time goes to the rest.
+ * whole life negatively; its time goes to the rest. A process not running at
+ * the start (the load generator, started just after) counts from 0.
  */
-const usedSince = (start: Map<number, number>): number => {
+const usedSince = (start: Map<number, number>, pids: Iterable<number> = start.keys()): number => {
   let total = 0;
-  for (const [pid, before] of start) {
+  for (const pid of pids) {
     const now = processTicks(pid);
-    if (now > 0) total += now - before;
+    if (now > 0) total += now - (start.get(pid) ?? 0);
   }
   return total;
 };
 
+interface Reading {
+  servers: number;
+  postgres: number;
+  load: number;
+  machine: { busy: number; kernel: number };
+  at: number;
+}
+
 /**
- * Starts counting; stop() gives the CPU used since, per exchange completed,
- * and the machine's busy cores over the first loadSeconds. Undefined without
+ * Starts counting; stop() gives the CPU used while the load was sent (the
+ * first loadSeconds), per exchange completed, and the machine's busy cores
+ * meanwhile. loadPids names the load generator's processes, also those
+ * started after this call. A step stopped sooner is read up to its stop, by
+ * when a load generator that exited counts as the rest. Undefined without
  * Linux's /proc.
  */
-export const startCpuMeter = (serverPids: number[], loadSeconds: number): { stop(exchanges: number): CpuUse | undefined } => {
-  let start: { servers: Map<number, number>; postgres: Map<number, number>; machine: number; at: number };
+export const startCpuMeter = (
+  serverPids: number[], loadSeconds: number, loadPids: () => number[],
+): { stop(exchanges: number): CpuUse | undefined } => {
+  let start: { servers: Map<number, number>; postgres: Map<number, number>; load: Map<number, number>; machine: { busy: number; kernel: number }; at: number };
   try {
-    start = { servers: ticksOf(serverPids), postgres: ticksOf(postgresPids()), machine: machineBusyTicks(), at: performance.now() };
+    start = { servers: ticksOf(serverPids), postgres: ticksOf(postgresPids()), load: ticksOf(loadPids()), machine: machineTicks(), at: performance.now() };
   } catch {
     return { stop: () => undefined };
   }
-  let busyWhileLoaded: number | undefined;
-  const loaded = setTimeout(() => {
-    busyWhileLoaded = machineBusyTicks() - start.machine;
+  const read = (): Reading => ({
+    servers: usedSince(start.servers),
+    postgres: usedSince(start.postgres),
+    load: usedSince(start.load, new Set([...start.load.keys(), ...loadPids()])),
+    machine: machineTicks(),
+    at: performance.now(),
+  });
+  let loaded: Reading | undefined;
+  const timer = setTimeout(() => {
+    loaded = read();
   }, loadSeconds * 1000);
   return {
     stop: (exchanges) => {
-      clearTimeout(loaded);
+      clearTimeout(timer);
       if (exchanges === 0) return undefined;
-      const servers = usedSince(start.servers);
-      const database = usedSince(start.postgres);
-      const busy = machineBusyTicks() - start.machine;
+      const end = loaded ?? read();
+      const busy = end.machine.busy - start.machine.busy;
       const perExchange = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / exchanges) * 1e6);
       return {
-        serversUs: perExchange(servers),
-        postgresUs: perExchange(database),
-        restUs: perExchange(Math.max(0, busy - servers - database)),
-        // A step that ended sooner: over its own length.
-        busyCores: Math.round((busyWhileLoaded !== undefined
-          ? busyWhileLoaded / TICKS_PER_SECOND / loadSeconds
-          : busy / TICKS_PER_SECOND / ((performance.now() - start.at) / 1000)) * 100) / 100,
+        serversUs: perExchange(end.servers),
+        postgresUs: perExchange(end.postgres),
+        loadUs: perExchange(end.load),
+        restUs: perExchange(Math.max(0, busy - end.servers - end.postgres - end.load)),
+        kernelUs: perExchange(end.machine.kernel - start.machine.kernel),
+        busyCores: Math.round((busy / TICKS_PER_SECOND / ((end.at - start.at) / 1000)) * 100) / 100,
       };
     },
   };
 };
+
+/** "servers / PostgreSQL / load generator / rest µs (kernel k)", as the report and the progress lines print it. */
+export const cpuText = (cpu: CpuUse): string =>
+  `${cpu.serversUs} / ${cpu.postgresUs} / ${cpu.loadUs} / ${cpu.restUs} µs (kernel ${cpu.kernelUs})`;

@@ -4,7 +4,7 @@
 // is the result.
 import type { CommandRunner, PerfdhcpOptions, PerfdhcpResult } from './perfdhcp.ts';
 import { runHere, runPerfdhcp } from './perfdhcp.ts';
-import { startCpuMeter, type CpuUse } from './cpu.ts';
+import { childrenRunning, startCpuMeter, type CpuUse } from './cpu.ts';
 import { receiveDrops, type ReceiveDrops } from './proc-udp.ts';
 
 export interface RateStep {
@@ -106,7 +106,7 @@ export const measureLoad = async (options: LoadOptions): Promise<LoadResult> => 
     for (let attempt = 0; attempt < 2 && (!step || step.dropRatio >= 0.01); attempt++) {
       await options.reset();
       const before = receiveDrops(options.ports);
-      const cpu = startCpuMeter(options.pids, options.seconds);
+      const cpu = startCpuMeter(options.pids, options.seconds, childrenRunning('perfdhcp'));
       const runs = await perfdhcpRuns(options, rate, options.seconds);
       const after = receiveDrops(options.ports);
       step = stepOf(rate, options.seconds, runs, { host: after.host - before.host, atPorts: after.atPorts - before.atPorts });

@@ -1,5 +1,6 @@
 // The benchmark's outputs: JSON (everything), a markdown table (for the
 // README) and SVG charts of DORA/s and DHCPv6 SARR/s against server count.
+import { cpuText } from './cpu.ts';
 import { CLIENTS_PER_CONNECTION, type ClaimResult } from './engine-claims.ts';
 import type { FlatCostPoint } from './flat-cost.ts';
 import { MOST_BOUND, type FlatCostPoint6 } from './flat-cost6.ts';
@@ -39,10 +40,10 @@ export interface BenchResults {
 const leaseTypeName = (type: BenchResults['dhcp6'][number]['leaseType']) =>
   ({ 'address-only': 'IA_NA', 'prefix-only': 'IA_PD', 'address-and-prefix': 'IA_NA + IA_PD' })[type];
 
-/** CPU per exchange at a run's figure: servers / PostgreSQL / the rest, µs. */
+/** CPU per exchange at a run's figure (see cpuText). */
 const cpuSplit = (res: LoadResult): string => {
   const best = res.steps.find((step) => step.dropRatio < 0.01 && step.achieved === res.maxRate);
-  return best?.cpu ? `${best.cpu.serversUs} / ${best.cpu.postgresUs} / ${best.cpu.restUs}` : '–';
+  return best?.cpu ? cpuText(best.cpu) : '–';
 };
 
 /** The share lost at the first rate: the worse of its (at most two) attempts. */
@@ -85,15 +86,14 @@ export const markdownReport = (r: BenchResults): string => {
   const cpuAtMax = (name: string, res: LoadResult) => {
     const best = res.steps.find((step) => step.dropRatio < 0.01 && step.achieved === res.maxRate);
     if (!best?.cpu) return [];
-    const { serversUs, postgresUs, restUs, busyCores } = best.cpu;
-    return [`${name} ×${res.servers} at ${best.achieved}/s: ${serversUs} / ${postgresUs} / ${restUs} µs, ${busyCores.toFixed(2)} cores`];
+    return [`${name} ×${res.servers} at ${best.achieved}/s: ${cpuText(best.cpu)}, ${best.cpu.busyCores.toFixed(2)} cores`];
   };
   const cpu = [...r.dhcpg.flatMap((run) => cpuAtMax('dhcpg', run)), ...keaRuns.flatMap((run) => cpuAtMax('Kea', run))];
   if (cpu.length) {
-    lines.push('', `**Where the CPU went** at each run's figure (CPU time per DORA: the servers / PostgreSQL / the rest, i.e. perfdhcp, the kernel and the bench; then the machine's busy time while the load was sent, of ${r.machine.cpus} cores): ${cpu.join('; ')}.`);
+    lines.push('', `**Where the CPU went** at each run's figure (CPU time per DORA while the load was sent: the servers / PostgreSQL / perfdhcp / the rest, i.e. kernel work charged to no process and the bench, and in brackets how much of all of it was the kernel's, mostly the UDP path over loopback; then the machine's busy time, of ${r.machine.cpus} cores): ${cpu.join('; ')}.`);
   }
   if (r.dhcp6.length) {
-    lines.push('', '**DHCPv6 SARR exchanges per second** (perfdhcp -6 -A 1 relaying over loopback from ::1, as above; each kea-dhcp6 and its perfdhcp in a network namespace of their own, since Kea answers every relay at port 547): the highest rate with under 1% lost, the share lost at the first rate, dhcpg\'s latency at half that rate (the bench\'s own client), and the CPU per exchange at that figure (servers / PostgreSQL / the rest):', '');
+    lines.push('', '**DHCPv6 SARR exchanges per second** (perfdhcp -6 -A 1 relaying over loopback from ::1, as above; each kea-dhcp6 and its perfdhcp in a network namespace of their own, since Kea answers every relay at port 547): the highest rate with under 1% lost, the share lost at the first rate, dhcpg\'s latency at half that rate (the bench\'s own client), and the CPU per exchange at that figure (servers / PostgreSQL / perfdhcp / the rest, with the kernel\'s share, as above):', '');
     lines.push('| asks for | servers | dhcpg SARR/s | dhcpg lost at first step | dhcpg p50 / p99 at half rate | dhcpg CPU µs | Kea 2.2 SARR/s | Kea lost at first step | Kea CPU µs |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const run of r.dhcp6) {
       const keaRuns6 = Array.isArray(run.kea) ? run.kea : [];
@@ -124,11 +124,11 @@ export const markdownReport = (r: BenchResults): string => {
     if (!runs.length) return;
     const { clients, spreadSeconds, limitSeconds } = runs[0]!.dhcpg.storm;
     lines.push('', `**${title}** (the bench's own client, relaying over loopback for ${population.toLocaleString('en')} clients whose leases are bound${runs.some((run) => 'renewals' in run.kea) ? ', in dhcpg and in Kea\'s lease database alike' : ''}): ${requests}; the highest renewal rate with under 1% unanswered or refused (rate raised step by step, no retransmission), and the **reboot storm**, ${clients.toLocaleString('en')} of them back at once, the first requests within ${spreadSeconds} s, each client retransmitting until answered, for ${limitSeconds} s at most:`, '');
-    lines.push('| servers | | renewals/s | p50 / p99 there | CPU µs per renewal | storm: all answered after | answered within 15 s | refused | retransmissions | dropped at the servers\' sockets |',
+    lines.push('| servers | | renewals/s | p50 / p99 there | CPU µs per renewal: servers / PostgreSQL / the bench\'s client / rest | storm: all answered after | answered within 15 s | refused | retransmissions | dropped at the servers\' sockets |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const row = (servers: number, name: string, { renewals, storm }: ReturningRun) => {
       const best = renewals.steps.find((step) => step.lostRatio < 0.01 && step.achieved === renewals.maxRate);
-      const cpu = best?.cpu ? `${best.cpu.serversUs} / ${best.cpu.postgresUs} / ${best.cpu.restUs}` : '–';
+      const cpu = best?.cpu ? cpuText(best.cpu) : '–';
       const all = storm.allAnsweredMs !== undefined ? `${(storm.allAnsweredMs / 1000).toFixed(1)} s` : `not all: ${storm.answered.toLocaleString('en')} answered`;
       return `| ${servers} | ${name} | ${renewals.maxRate} | ${best ? `${n(best.p50Ms, 1)} / ${n(best.p99Ms, 1)} ms` : '–'} | ${cpu} | ${all} | ${storm.answeredWithin15s.toLocaleString('en')} | ${storm.naks + storm.wrongAddresses} | ${storm.retransmissions.toLocaleString('en')} | ${storm.droppedAtServers.toLocaleString('en')} |`;
     };

@@ -298,7 +298,7 @@ export const measureRenewals = async (
       const relay = await openRelay(population, servers, 'renewal');
       const count = Math.round(rate * seconds);
       const before = receiveDrops(ports);
-      const cpu = startCpuMeter(pids, seconds);
+      const cpu = startCpuMeter(pids, seconds, () => [process.pid]);
       relay.start();
       await paced(count, seconds, () => relay.send(relay.add(next++ % population.size)), relay.elapsed);
       await sleep(2000);

@@ -22,6 +22,7 @@ import { createNamespace, namespacesAvailable, type Namespace } from '../bench/n
 import type { PerfdhcpOptions } from '../bench/perfdhcp.ts';
 import { markdownReport, svgChart, svgChart6, type BenchResults } from '../bench/report.ts';
 import { stopChildrenOnSignal } from '../bench/children.ts';
+import { cpuText } from '../bench/cpu.ts';
 import { raiseDefaultReceiveBuffer } from '../bench/receive-buffer.ts';
 import { bindKeaPopulation, bindPopulation, measureRenewals, measureStorm, type Population, type Servers } from '../bench/returning-clients.ts';
 import { numberToIpv4, parseIpv4Prefix } from '../net/ipv4.ts';
@@ -70,7 +71,7 @@ const loadConfig = (populationSubnet?: string) => readDhcp4({
 }).config;
 
 const describeStep = (step: RateStep) => {
-  const cpu = step.cpu ? `, CPU per DORA ${step.cpu.serversUs} / ${step.cpu.postgresUs} / ${step.cpu.restUs} µs, ${step.cpu.busyCores} cores busy` : '';
+  const cpu = step.cpu ? `, CPU per DORA ${cpuText(step.cpu)}, ${step.cpu.busyCores} cores busy` : '';
   return `  ${step.rate}/s asked: ${step.achieved} DORA/s, drops ${(step.dropRatio * 100).toFixed(2)}%, NAKs ${step.rejected}${cpu}`;
 };
 

@@ -2,14 +2,22 @@
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { startCpuMeter } from '../../src/bench/cpu.ts';
+import { childrenRunning, startCpuMeter } from '../../src/bench/cpu.ts';
 
 // Busy for 400 ms, then says so and idles until killed.
 const BUSY = `const end = Date.now() + 400; while (Date.now() < end); process.stdout.write('done'); setInterval(() => {}, 1000);`;
 
-/** A process running BUSY, killed at teardown. */
-const busyChild = async (t: Test) => {
-  const child = spawn(process.execPath, ['-e', BUSY], { stdio: ['ignore', 'pipe', 'inherit'] });
+// Sends datagrams over loopback for 400 ms (the kernel's UDP path, as a
+// load step's), then says so and idles until killed.
+const SENDING = `const s = require('node:dgram').createSocket('udp4'); s.bind(0, '127.0.0.1', () => {
+  const end = Date.now() + 400; const data = Buffer.alloc(300);
+  const burst = () => { for (let i = 0; i < 200; i++) s.send(data, s.address().port, '127.0.0.1');
+    if (Date.now() < end) setImmediate(burst); else process.stdout.write('done'); };
+  burst(); });`;
+
+/** A process running code (BUSY by default), killed at teardown. */
+const busyChild = async (t: Test, code = BUSY) => {
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   await once(child, 'spawn');
   return child;
@@ -17,7 +25,7 @@ const busyChild = async (t: Test) => {
 
 t.test("a server process's busy time is counted as the servers'", async (t) => {
   const child = await busyChild(t);
-  const meter = startCpuMeter([child.pid!], 0.4);
+  const meter = startCpuMeter([child.pid!], 0.4, () => []);
   await once(child.stdout!, 'data');
   // One exchange: the figures are the step's totals.
   const use = meter.stop(1);
@@ -33,7 +41,7 @@ t.test('a process that exits during the step is not counted, rather than counted
     { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   await once(child.stdout!, 'data');
-  const meter = startCpuMeter([child.pid!], 1);
+  const meter = startCpuMeter([child.pid!], 1, () => []);
   await once(child, 'exit');
   const use = meter.stop(1);
   t.equal(use!.serversUs, 0, 'its time before the step is not subtracted');
@@ -41,10 +49,31 @@ t.test('a process that exits during the step is not counted, rather than counted
 
 t.test("the machine's busy cores are read over the load's seconds, not the quiet wait after them", async (t) => {
   const child = await busyChild(t);
-  const meter = startCpuMeter([child.pid!], 0.4);
+  const meter = startCpuMeter([child.pid!], 0.4, () => []);
   await once(child.stdout!, 'data');
   // As perfdhcp waits for late answers: the step goes on, idle.
   await new Promise((resolve) => setTimeout(resolve, 1200));
   const use = meter.stop(1);
   t.ok(use!.busyCores >= 0.5, `busy while loaded: ${use!.busyCores} cores (over the whole step it would read about 0.3)`);
+});
+
+t.test('the load generator is counted apart, also when it starts after the meter', async (t) => {
+  const server = await busyChild(t);
+  await once(server.stdout!, 'data');
+  // The server is done and idle; perfdhcp starts just after a step's meter.
+  const meter = startCpuMeter([server.pid!], 0.4, childrenRunning('node'));
+  const load = await busyChild(t);
+  await once(load.stdout!, 'data');
+  const use = meter.stop(1)!;
+  t.ok(use.loadUs >= 250_000 && use.loadUs <= 1_500_000, `${use.loadUs} µs of the load generator's 400 ms busy loop`);
+  t.ok(use.serversUs < 100_000, `not the servers' (${use.serversUs} µs)`);
+  t.ok(use.restUs < use.loadUs, `nor the rest's (${use.restUs} µs)`);
+});
+
+t.test("the kernel's share is counted: a loopback UDP sender's system calls", async (t) => {
+  const meter = startCpuMeter([], 0.4, childrenRunning('node'));
+  const sender = await busyChild(t, SENDING);
+  await once(sender.stdout!, 'data');
+  const use = meter.stop(1)!;
+  t.ok(use.kernelUs >= 100_000, `${use.kernelUs} µs in the kernel of ${use.loadUs} µs used by the sender`);
 });
