@@ -86,11 +86,11 @@ export const markdownReport = (r: BenchResults): string => {
   const cpuAtMax = (name: string, res: LoadResult) => {
     const best = res.steps.find((step) => step.dropRatio < 0.01 && step.achieved === res.maxRate);
     if (!best?.cpu) return [];
-    return [`${name} ×${res.servers} at ${best.achieved}/s: ${cpuText(best.cpu)}, ${best.cpu.busyCores.toFixed(2)} cores`];
+    return [`${name} ×${res.servers} at ${best.achieved}/s: ${cpuText(best.cpu)}, ${best.cpu.busyCores.toFixed(2)} cores; servers and database ${best.cpu.serversUs + best.cpu.postgresUs} µs`];
   };
   const cpu = [...r.dhcpg.flatMap((run) => cpuAtMax('dhcpg', run)), ...keaRuns.flatMap((run) => cpuAtMax('Kea', run))];
   if (cpu.length) {
-    lines.push('', `**Where the CPU went** at each run's figure (CPU time per DORA while the load was sent: the servers / PostgreSQL / perfdhcp / the rest, i.e. kernel work charged to no process and the bench, and in brackets how much of all of it was the kernel's, mostly the UDP path over loopback; then the machine's busy time, of ${r.machine.cpus} cores): ${cpu.join('; ')}.`);
+    lines.push('', `**Where the CPU went** at each run's figure (CPU time per DORA while the load was sent: the servers / PostgreSQL / perfdhcp / the rest, i.e. kernel work charged to no process and the bench, and in brackets how much of all of it was the kernel's, mostly the UDP path over loopback; then the machine's busy time, of ${r.machine.cpus} cores; and what the servers and their database spent per DORA, all a deployment with its clients elsewhere would pay): ${cpu.join('; ')}.`);
   }
   if (r.dhcp6.length) {
     lines.push('', '**DHCPv6 SARR exchanges per second** (perfdhcp -6 -A 1 relaying over loopback from ::1, as above; each kea-dhcp6 and its perfdhcp in a network namespace of their own, since Kea answers every relay at port 547): the highest rate with under 1% lost, the share lost at the first rate, dhcpg\'s latency at half that rate (the bench\'s own client), and the CPU per exchange at that figure (servers / PostgreSQL / perfdhcp / the rest, with the kernel\'s share, as above):', '');
