@@ -46,14 +46,16 @@ const processTicks = (pid: number): number => {
 
 const processIds = (): number[] => readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
 
-const postgresPids = (): number[] =>
-  processIds().filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
-    } catch {
-      return false;
-    }
-  });
+/** The command a process runs; undefined once it has exited. */
+const commandOf = (pid: number): string | undefined => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+};
+
+const postgresPids = (): number[] => processIds().filter((pid) => commandOf(pid) === 'postgres');
 
 /**
  * This process's children running `command`: the perfdhcp runs of a load
@@ -61,15 +63,7 @@ const postgresPids = (): number[] =>
  * in place).
  */
 export const childrenRunning = (command: string) => (): number[] =>
-  processIds().filter((pid) => {
-    const fields = statFields(pid);
-    if (!fields || Number(fields[1]) !== process.pid) return false;
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === command;
-    } catch {
-      return false;
-    }
-  });
+  processIds().filter((pid) => Number(statFields(pid)?.[1]) === process.pid && commandOf(pid) === command);
 
 /** Busy and kernel ticks of the whole machine (the first line of /proc/stat: idle and iowait left out). */
 const machineTicks = (): { busy: number; kernel: number } => {
