@@ -12,10 +12,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 /**
- * CPU time per completed exchange, µs, while the load was sent. (Over the
- * whole step, which ends with perfdhcp's 2 s wait for late answers, when
- * little else runs, perfdhcp's polling loop, woken every few microseconds,
- * took 0.3 of a core per instance and was a third of "the rest".)
+ * CPU time per completed exchange, µs, while the load was sent: the step
+ * ends with perfdhcp's 2 s wait for late answers, when little else runs and
+ * perfdhcp's polling loop, woken every microsecond, takes 0.3 of a core per
+ * instance, which counted over the whole step had been charged to the
+ * exchanges.
  */
 export interface CpuUse {
   serversUs: number;
