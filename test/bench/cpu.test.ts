@@ -25,7 +25,8 @@ const busyChild = async (t: Test, code = BUSY) => {
 
 t.test("a server process's busy time is counted as the servers'", async (t) => {
   const child = await busyChild(t);
-  const meter = startCpuMeter([child.pid!], 0.4, () => []);
+  // Stopped when the loop is done, before the load's 2 s: read up to then.
+  const meter = startCpuMeter([child.pid!], 2, () => []);
   await once(child.stdout!, 'data');
   // One exchange: the figures are the step's totals.
   const use = meter.stop(1);
@@ -61,7 +62,7 @@ t.test('the load generator is counted apart, also when it starts after the meter
   const server = await busyChild(t);
   await once(server.stdout!, 'data');
   // The server is done and idle; perfdhcp starts just after a step's meter.
-  const meter = startCpuMeter([server.pid!], 0.4, childrenRunning('node'));
+  const meter = startCpuMeter([server.pid!], 2, childrenRunning('node'));
   const load = await busyChild(t);
   await once(load.stdout!, 'data');
   const use = meter.stop(1)!;
@@ -71,7 +72,7 @@ t.test('the load generator is counted apart, also when it starts after the meter
 });
 
 t.test("the kernel's share is counted: a loopback UDP sender's system calls", async (t) => {
-  const meter = startCpuMeter([], 0.4, childrenRunning('node'));
+  const meter = startCpuMeter([], 2, childrenRunning('node'));
   const sender = await busyChild(t, SENDING);
   await once(sender.stdout!, 'data');
   const use = meter.stop(1)!;
