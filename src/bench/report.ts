@@ -40,9 +40,12 @@ export interface BenchResults {
 const leaseTypeName = (type: BenchResults['dhcp6'][number]['leaseType']) =>
   ({ 'address-only': 'IA_NA', 'prefix-only': 'IA_PD', 'address-and-prefix': 'IA_NA + IA_PD' })[type];
 
+/** The step that set a run's figure. */
+const figureStep = (res: LoadResult) => res.steps.find((step) => step.dropRatio < 0.01 && step.achieved === res.maxRate);
+
 /** CPU per exchange at a run's figure (see cpuText). */
 const cpuSplit = (res: LoadResult): string => {
-  const best = res.steps.find((step) => step.dropRatio < 0.01 && step.achieved === res.maxRate);
+  const best = figureStep(res);
   return best?.cpu ? cpuText(best.cpu) : '–';
 };
 
@@ -65,7 +68,7 @@ export const markdownReport = (r: BenchResults): string => {
   const lines: string[] = [];
   const keaRuns = Array.isArray(r.kea) ? r.kea : [];
   lines.push(`Measured ${r.startedAt} on ${r.machine.cpus} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}; \`${r.command}\`.`, '');
-  lines.push(`**DORA exchanges per second** through the real UDP path (perfdhcp relaying over loopback at the lowest CPU priority, one instance per server, its socket's receive buffer ${bufferSize(r)}, rate raised step by step): the highest rate with under 1% of exchanges lost; and the share lost at the first rate, the worse of its attempts (for several Kea servers sharing a pool these are NAKs):`, '');
+  lines.push(`**DORA exchanges per second** through the real UDP path (perfdhcp relaying over loopback at the lowest CPU priority, single-threaded, one instance per server, its socket's receive buffer ${bufferSize(r)}, rate raised step by step): the highest rate with under 1% of exchanges lost; and the share lost at the first rate, the worse of its attempts (for several Kea servers sharing a pool these are NAKs):`, '');
   lines.push('| servers | dhcpg DORA/s | dhcpg lost at first step | dhcpg p50 / p99 at half rate | Kea 2.2 DORA/s | Kea lost at first step |', '| --- | --- | --- | --- | --- | --- |');
   for (const run of r.dhcpg) {
     const kea = keaRuns.find((k) => k.servers === run.servers);
@@ -84,7 +87,7 @@ export const markdownReport = (r: BenchResults): string => {
   }
   // The step that set each run's figure, and where its CPU went.
   const cpuAtMax = (name: string, res: LoadResult) => {
-    const best = res.steps.find((step) => step.dropRatio < 0.01 && step.achieved === res.maxRate);
+    const best = figureStep(res);
     if (!best?.cpu) return [];
     return [`${name} ×${res.servers} at ${best.achieved}/s: ${cpuText(best.cpu)}, ${best.cpu.busyCores.toFixed(2)} cores; servers and database ${best.cpu.serversUs + best.cpu.postgresUs} µs`];
   };
