@@ -1,6 +1,7 @@
 // Processes the bench starts (front-ends, Kea servers): stopped by PID when
 // their step ends, and all of them when the bench itself is interrupted, so
-// no server outlives the run.
+// no server outlives the run; then what else it holds (its embedded
+// PostgreSQL, network namespaces, Kea's files) is released.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -37,13 +38,33 @@ export const stopChildren = async (children: Iterable<ChildProcess>, graceMs = 5
   }));
 };
 
-/** On SIGINT or SIGTERM: stop every child still running, then exit (130 / 143). */
+const releases: (() => Promise<void>)[] = [];
+
+/**
+ * Has release run if the bench is interrupted before the function returned
+ * is called (once the bench has released it itself). Interrupted, the bench
+ * exits as soon as its children are stopped, so its own finally blocks, still
+ * waiting on them, never run.
+ */
+export const releaseOnInterrupt = (release: () => Promise<void>): (() => void) => {
+  releases.push(release);
+  return () => {
+    const index = releases.indexOf(release);
+    if (index >= 0) releases.splice(index, 1);
+  };
+};
+
+/** On SIGINT or SIGTERM: stop every child still running, release the rest, newest first, then exit (130 / 143). */
 export const stopChildrenOnSignal = (): void => {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
       // At once, in case another exit handler ends the process first.
       for (const child of running) child.kill('SIGTERM');
-      void stopChildren(running).finally(() => process.exit(code));
+      void stopChildren(running)
+        .then(async () => {
+          for (const release of releases.splice(0).reverse()) await release().catch(() => {});
+        })
+        .finally(() => process.exit(code));
     });
   }
 };

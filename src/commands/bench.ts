@@ -1,7 +1,7 @@
 // dhcpg bench [--quick] [--out DIR]: the benchmark of DESIGN section 6, all
 // sides measured in one run on this machine: results in DIR/latest.json,
 // latest.md, latest.svg and latest-dhcp6.svg.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyConfig, applyConfig4 } from '../config/apply.ts';
@@ -21,7 +21,7 @@ import { KEA6_SERVER_DUID, keaAvailable, startKeaServers } from '../bench/kea.ts
 import { createNamespace, namespacesAvailable, type Namespace } from '../bench/netns.ts';
 import type { PerfdhcpOptions } from '../bench/perfdhcp.ts';
 import { markdownReport, svgChart, svgChart6, type BenchResults } from '../bench/report.ts';
-import { stopChildrenOnSignal } from '../bench/children.ts';
+import { releaseOnInterrupt, stopChildrenOnSignal } from '../bench/children.ts';
 import { cpuText } from '../bench/cpu.ts';
 import { raiseDefaultReceiveBuffer } from '../bench/receive-buffer.ts';
 import { bindKeaPopulation, bindPopulation, measureRenewals, measureStorm, type Population, type Servers } from '../bench/returning-clients.ts';
@@ -132,10 +132,8 @@ const loadDhcpg = async (count: number, url: string, db: Db, plan: LoadPlan): Pr
 };
 
 /** count Kea 2.2 servers sharing one PostgreSQL lease database, under rising load. */
-const loadKea = async (count: number, adminUrl: string, plan: LoadPlan): Promise<KeaRun> => {
+const loadKea = async (count: number, adminUrl: string, workDir: string, plan: LoadPlan): Promise<KeaRun> => {
   progress(`kea: ${count} server(s)`);
-  const workDir = join(tmpdir(), `dhcpg-bench-kea-${process.pid}`);
-  mkdirSync(workDir, { recursive: true });
   const cluster = await startKeaServers({
     count, databaseUrl: adminUrl, databaseName: 'kea_bench', subnet: SUBNET, poolFirst: POOL.first, poolLast: POOL.last,
     relayAddress: RELAY, basePort: await freeUdpPorts(2 * count), workDir,
@@ -198,11 +196,11 @@ const returningDhcpg = async (count: number, url: string, returning: Population,
  * namespaces as under perfdhcp: each answers the relay at [::1]:547, where
  * the bench's one client takes the answers of all of them.
  */
-const returningKea = async (count: number, adminUrl: string, returning: Population, subnet: string, plan: ReturningPlan): Promise<ReturningRun> => {
+const returningKea = async (
+  count: number, adminUrl: string, workDir: string, returning: Population, subnet: string, plan: ReturningPlan,
+): Promise<ReturningRun> => {
   const { family } = returning;
   progress(`returning DHCPv${family} clients: ${count} Kea server(s)`);
-  const workDir = join(tmpdir(), `dhcpg-bench-kea-${process.pid}`);
-  mkdirSync(workDir, { recursive: true });
   const databaseName = family === 4 ? 'kea_bench' : 'kea6_bench';
   const common = { count, databaseUrl: adminUrl, databaseName, basePort: await freeUdpPorts(2 * count), workDir };
   const range = family === 4 ? parseIpv4Prefix(subnet)! : undefined;
@@ -252,11 +250,15 @@ const loadDhcpg6 = async (count: number, url: string, db: Db, plan: LoadPlan, le
 };
 
 /** count kea-dhcp6 servers, each with its perfdhcp in a namespace of its own, sharing one PostgreSQL lease database. */
-const loadKea6 = async (count: number, adminUrl: string, socketDir: string, plan: LoadPlan, leaseType: LeaseType6): Promise<LoadResult> => {
+const loadKea6 = async (
+  count: number, adminUrl: string, workDir: string, socketDir: string, plan: LoadPlan, leaseType: LeaseType6,
+): Promise<LoadResult> => {
   progress(`kea -6 (${leaseType}): ${count} server(s)`);
-  const workDir = join(tmpdir(), `dhcpg-bench-kea6-${process.pid}`);
-  mkdirSync(workDir, { recursive: true });
   const namespaces: Namespace[] = [];
+  const removeNamespaces = async () => {
+    for (const ns of namespaces) await ns.remove();
+  };
+  const forgetNamespaces = releaseOnInterrupt(removeNamespaces);
   try {
     for (let k = 0; k < count; k++) namespaces.push(await createNamespace(`dhcpg-bench-kea6-${process.pid}-${k}`));
     const cluster = await startKeaServers({
@@ -280,7 +282,8 @@ const loadKea6 = async (count: number, adminUrl: string, socketDir: string, plan
       await cluster.stop();
     }
   } finally {
-    for (const ns of namespaces) await ns.remove();
+    forgetNamespaces();
+    await removeNamespaces();
   }
 };
 
@@ -298,6 +301,13 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
   const rates6 = quick ? [2000] : rates;
   const stepSeconds6 = quick ? 3 : 5;
   const bench = await openBenchDatabase();
+  // Kea's configuration, log and pid files, for the whole run.
+  const keaDir = mkdtempSync(join(tmpdir(), 'dhcpg-bench-kea-'));
+  const release = async () => {
+    await bench.close();
+    rmSync(keaDir, { recursive: true, force: true });
+  };
+  const forgetRelease = releaseOnInterrupt(release);
   try {
     const [version] = await adminQuery<{ server_version: string }>(bench.adminUrl, 'show server_version');
     const results: BenchResults = {
@@ -353,7 +363,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
     try {
       for (const count of quick ? QUICK_FRONTEND_COUNTS : FRONTEND_COUNTS) {
         results.dhcpg.push(await loadDhcpg(count, url, db, load));
-        if (kea.ok) keaRuns.push(await loadKea(count, bench.adminUrl, load));
+        if (kea.ok) keaRuns.push(await loadKea(count, bench.adminUrl, keaDir, load));
       }
     } finally {
       buffer.restore();
@@ -375,7 +385,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
         const run: BenchResults['dhcp6'][number] = { leaseType, dhcpg: [], kea: kea6.ok ? [] : { skipped: kea6.reason } };
         for (const count of quick ? FRONTEND_COUNTS.slice(0, 1) : FRONTEND_COUNTS) {
           run.dhcpg.push(await loadDhcpg6(count, url, db, load6, leaseType));
-          if (kea6.ok && Array.isArray(run.kea)) run.kea.push(await loadKea6(count, bench.adminUrl, bench.socketDir!, load6, leaseType));
+          if (kea6.ok && Array.isArray(run.kea)) run.kea.push(await loadKea6(count, bench.adminUrl, keaDir, bench.socketDir!, load6, leaseType));
         }
         results.dhcp6.push(run);
       }
@@ -419,7 +429,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
         results.returning.push({
           servers: count,
           dhcpg: await returningDhcpg(count, url, returning, returningPlan),
-          kea: kea.ok ? await returningKea(count, bench.adminUrl, returning, populationSubnet, returningPlan) : { skipped: kea.reason },
+          kea: kea.ok ? await returningKea(count, bench.adminUrl, keaDir, returning, populationSubnet, returningPlan) : { skipped: kea.reason },
         });
       }
       // DHCPv6 the same.
@@ -434,7 +444,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
         results.returning6.push({
           servers: count,
           dhcpg: await returningDhcpg(count, url, returning6, returningPlan),
-          kea: keaReturning6.ok ? await returningKea(count, bench.adminUrl, returning6, SUBNET6, returningPlan) : { skipped: keaReturning6.reason },
+          kea: keaReturning6.ok ? await returningKea(count, bench.adminUrl, keaDir, returning6, SUBNET6, returningPlan) : { skipped: keaReturning6.reason },
         });
       }
     } finally {
@@ -477,6 +487,7 @@ export const benchCommand = async (options: BenchOptions): Promise<BenchResults>
     progress(`written to ${options.out}/latest.{json,md,svg} and latest-dhcp6.svg`);
     return results;
   } finally {
-    await bench.close();
+    forgetRelease();
+    await release();
   }
 };
