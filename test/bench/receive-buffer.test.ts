@@ -1,20 +1,22 @@
 // The bench raises the kernel's default receive buffer only while it loads
 // the servers, and always sets it back (a scratch file stands for the
 // /proc/sys setting).
-import t from 'tap';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import t, { type Test } from 'tap';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { raiseDefaultReceiveBuffer } from '../../src/bench/receive-buffer.ts';
 
-const setting = (value: string) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'dhcpg-rmem-')), 'rmem_default');
+const setting = (t: Test, value: string) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dhcpg-rmem-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'rmem_default');
   writeFileSync(file, `${value}\n`);
   return file;
 };
 
 t.test('a smaller default is raised, then set back, once', async (t) => {
-  const file = setting('212992');
+  const file = setting(t, '212992');
   const buffer = raiseDefaultReceiveBuffer(4 << 20, file);
   t.same({ bytes: buffer.bytes, unchanged: buffer.unchanged }, { bytes: 4 << 20, unchanged: undefined });
   t.equal(readFileSync(file, 'utf8'), String(4 << 20));
@@ -25,7 +27,7 @@ t.test('a smaller default is raised, then set back, once', async (t) => {
 });
 
 t.test('a default already as large is left alone', async (t) => {
-  const file = setting('8388608');
+  const file = setting(t, '8388608');
   const buffer = raiseDefaultReceiveBuffer(4 << 20, file);
   t.equal(buffer.bytes, 8388608);
   buffer.restore();
@@ -33,7 +35,7 @@ t.test('a default already as large is left alone', async (t) => {
 });
 
 t.test('a setting that cannot be written or read is reported, not thrown', async (t) => {
-  const file = setting('212992');
+  const file = setting(t, '212992');
   chmodSync(file, 0o444);
   if (process.getuid?.() !== 0) {
     const readOnly = raiseDefaultReceiveBuffer(4 << 20, file);
