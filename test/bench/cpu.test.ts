@@ -68,7 +68,9 @@ t.test('the load generator is counted apart, also when it starts after the meter
   const use = meter.stop(1)!;
   t.ok(use.loadUs >= 250_000 && use.loadUs <= 1_500_000, `${use.loadUs} µs of the load generator's 400 ms busy loop`);
   t.ok(use.serversUs < 100_000, `not the servers' (${use.serversUs} µs)`);
-  t.ok(use.restUs < use.loadUs, `nor the rest's (${use.restUs} µs)`);
+  // Nor is it the rest's, which is the machine's busy time less the
+  // servers', PostgreSQL's and the load's. The rest itself is not checked:
+  // it holds whatever else the machine runs (other test files in CI).
 });
 
 t.test("the kernel's share is counted: a loopback UDP sender's system calls", async (t) => {
