@@ -55,7 +55,7 @@ export const releaseOnInterrupt = (release: () => Promise<void>): (() => void) =
 };
 
 /** On SIGINT or SIGTERM: stop every child still running, release the rest, newest first, then exit (130 / 143). */
-export const stopChildrenOnSignal = (): void => {
+export const cleanUpOnSignal = (): void => {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
       // At once, in case another exit handler ends the process first.

@@ -21,7 +21,7 @@ import { KEA6_SERVER_DUID, keaAvailable, startKeaServers } from '../bench/kea.ts
 import { createNamespace, namespacesAvailable, type Namespace } from '../bench/netns.ts';
 import type { PerfdhcpOptions } from '../bench/perfdhcp.ts';
 import { markdownReport, svgChart, svgChart6, type BenchResults } from '../bench/report.ts';
-import { releaseOnInterrupt, stopChildrenOnSignal } from '../bench/children.ts';
+import { cleanUpOnSignal, releaseOnInterrupt } from '../bench/children.ts';
 import { cpuText } from '../bench/cpu.ts';
 import { raiseDefaultReceiveBuffer } from '../bench/receive-buffer.ts';
 import { bindKeaPopulation, bindPopulation, measureRenewals, measureStorm, type Population, type Servers } from '../bench/returning-clients.ts';
@@ -289,7 +289,7 @@ const loadKea6 = async (
 
 export const benchCommand = async (options: BenchOptions): Promise<BenchResults> => {
   const quick = options.quick ?? false;
-  stopChildrenOnSignal();
+  cleanUpOnSignal();
   // Steps of 300 up to 1,200 and of 400 up to 2,400, where Kea tops out; then
   // of 800, where dhcpg does.
   const rates = quick
