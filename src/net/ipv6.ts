@@ -2,23 +2,67 @@
 // and logs use.
 import { formatIpv4, ipv4Value } from './ipv4.ts';
 
+const COLON = 0x3a;
+const DOT = 0x2e;
+
+/** The value of a hex digit's character code, or -1 (also for NaN, past the end). */
+const hexDigit = (char: number): number => {
+  if (char >= 0x30 && char <= 0x39) return char - 0x30;
+  if (char >= 0x61 && char <= 0x66) return char - 0x57;
+  if (char >= 0x41 && char <= 0x46) return char - 0x37;
+  return -1;
+};
+
 /**
  * IPv6 text to 16 bytes, or undefined. Strict like inet_pton (RFC 4291,
  * Section 2.2): eight groups of 1..4 hex digits, at most one "::" standing
  * for one or more zero groups, a dotted quad only as the last 32 bits, no
- * zone index, no surrounding space.
+ * zone index, no surrounding space. A character loop, as ipv4Value: every
+ * relayed DHCPv6 reply writes several addresses, and splitting the text into
+ * arrays of pieces was a fifth of what a front-end allocated per message.
  */
 export const parseIpv6 = (text: string): Buffer | undefined => {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const head = groupsOf(halves[0] ?? '', halves.length === 1);
-  const tail = halves.length === 2 ? groupsOf(halves[1] ?? '', true) : [];
-  if (!head || !tail) return undefined;
-  const count = head.length + tail.length;
-  if (halves.length === 2 ? count > 7 : count !== 8) return undefined;
   const bytes = Buffer.alloc(16);
-  head.forEach((group, index) => bytes.writeUInt16BE(group, 2 * index));
-  tail.forEach((group, index) => bytes.writeUInt16BE(group, 2 * (8 - tail.length + index)));
+  let groups = 0;
+  // Groups written before the "::", once it is seen.
+  let gap = -1;
+  let index = 0;
+  if (text.charCodeAt(0) === COLON) {
+    if (text.charCodeAt(1) !== COLON) return undefined;
+    gap = 0;
+    index = 2;
+  }
+  while (index < text.length) {
+    const start = index;
+    let value = 0;
+    for (let digit = hexDigit(text.charCodeAt(index)); digit >= 0 && index - start < 5; digit = hexDigit(text.charCodeAt(index))) {
+      value = value * 16 + digit;
+      index++;
+    }
+    if (text.charCodeAt(index) === DOT) {
+      // A dotted quad: the rest of the text, two groups.
+      const quad = groups <= 6 ? ipv4Value(text.slice(start)) : undefined;
+      if (quad === undefined) return undefined;
+      bytes.writeUInt32BE(quad, 2 * groups);
+      groups += 2;
+      break;
+    }
+    if (index === start || index - start > 4 || groups === 8) return undefined;
+    bytes.writeUInt16BE(value, 2 * groups++);
+    if (index === text.length) break;
+    if (text.charCodeAt(index++) !== COLON || index === text.length) return undefined;
+    if (text.charCodeAt(index) === COLON) {
+      if (gap >= 0) return undefined;
+      gap = groups;
+      index++;
+    }
+  }
+  if (gap < 0) return groups === 8 ? bytes : undefined;
+  if (groups > 7) return undefined;
+  // The groups after "::" go to the end; the zeros it stands for fill the middle.
+  const tail = groups - gap;
+  bytes.copyWithin(16 - 2 * tail, 2 * gap, 2 * groups);
+  bytes.fill(0, 2 * gap, 16 - 2 * tail);
   return bytes;
 };
 
@@ -27,25 +71,6 @@ export const ipv6Bytes = (what: string, text: string): Buffer => {
   const bytes = parseIpv6(text);
   if (!bytes) throw new RangeError(`${what} "${text}" is not an IPv6 address`);
   return bytes;
-};
-
-// The 16-bit groups of one side of "::"; a dotted quad may end the last side.
-const groupsOf = (part: string, last: boolean): number[] | undefined => {
-  if (part === '') return [];
-  const pieces = part.split(':');
-  const groups: number[] = [];
-  for (const [index, piece] of pieces.entries()) {
-    if (last && index === pieces.length - 1 && piece.includes('.')) {
-      const value = ipv4Value(piece);
-      if (value === undefined) return undefined;
-      groups.push(value >>> 16, value & 0xffff);
-    } else if (/^[0-9a-fA-F]{1,4}$/.test(piece)) {
-      groups.push(parseInt(piece, 16));
-    } else {
-      return undefined;
-    }
-  }
-  return groups;
 };
 
 /**
