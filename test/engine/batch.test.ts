@@ -128,6 +128,24 @@ t.test('under load a free slot waits for more messages; one message at a time ne
   t.same(sizes, [1, 5, 5], 'the two and the three went together');
 });
 
+t.test('a call of two messages is load already: the next free slot waits', async (t) => {
+  const f = await engineFixture(t, smallLan());
+  const sizes: number[] = [];
+  const engine = leaseEngine4(f.db, { concurrency: 1, batchWait: 200, onBatch: (size) => sizes.push(size) });
+  const discover = (n: number) => engine.discover(client(n), RELAYED, at);
+  const tick = () => new Promise(setImmediate);
+  const lead = discover(10);
+  const pair = [11, 12].map(discover);
+  await lead;
+  await tick();
+  const during = [16, 17].map(discover);
+  await Promise.all(pair);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const after = [18, 19, 20].map(discover);
+  await Promise.all([...during, ...after]);
+  t.same(sizes, [1, 2, 5], 'the two and the three went together');
+});
+
 t.test('half a batch waiting ends the wait', async (t) => {
   const f = await engineFixture(t, smallLan());
   const sizes: number[] = [];
