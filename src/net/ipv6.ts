@@ -35,10 +35,7 @@ export const parseIpv6 = (text: string): Buffer | undefined => {
   while (index < text.length) {
     const start = index;
     let value = 0;
-    for (let digit = hexDigit(text.charCodeAt(index)); digit >= 0 && index - start < 5; digit = hexDigit(text.charCodeAt(index))) {
-      value = value * 16 + digit;
-      index++;
-    }
+    for (let digit; (digit = hexDigit(text.charCodeAt(index))) >= 0; index++) value = value * 16 + digit;
     if (text.charCodeAt(index) === DOT) {
       // A dotted quad: the rest of the text, two groups.
       const quad = groups <= 6 ? ipv4Value(text.slice(start)) : undefined;

@@ -99,25 +99,23 @@ t.test('a malformed batch is refused with a clear error', async (t) => {
     /no valid type, request_kind or hardware address/);
 });
 
-t.test('under load a free slot waits for more messages; one message at a time never waits', async (t) => {
+/** An engine with one call slot and a 200 ms batch wait, and the size of each of its calls. */
+const waitingEngine = async (t: Test) => {
   const f = await engineFixture(t, smallLan());
   const sizes: number[] = [];
   const engine = leaseEngine4(f.db, { concurrency: 1, batchWait: 200, onBatch: (size) => sizes.push(size) });
-  const discover = (n: number) => engine.discover(client(n), RELAYED, at);
+  return { sizes, discover: (n: number) => engine.discover(client(n), RELAYED, at) };
+};
 
-  // Alone, one after the other: no wait (200 ms each would show).
-  const started = performance.now();
-  for (let n = 1; n <= 5; n++) await discover(n);
-  t.ok(performance.now() - started < 900, 'five lone messages took no wait');
-  t.same(sizes, [1, 1, 1, 1, 1]);
-
-  // A busy call (5 messages behind one), two messages while it runs, and
-  // three 30 ms after it has returned: the wait gathers them into one call.
+/**
+ * A call of the `behind` messages queued behind a lone one, two messages
+ * while it runs, and three 30 ms after it has returned.
+ */
+const callThenMore = async (discover: (n: number) => Promise<Reply4>, behind: number[]) => {
   const tick = () => new Promise(setImmediate);
-  sizes.length = 0;
   await tick();
   const lead = discover(10);
-  const busy = [11, 12, 13, 14, 15].map(discover);
+  const busy = behind.map(discover);
   await lead;
   await tick();
   const during = [16, 17].map(discover);
@@ -125,24 +123,26 @@ t.test('under load a free slot waits for more messages; one message at a time ne
   await new Promise((resolve) => setTimeout(resolve, 30));
   const after = [18, 19, 20].map(discover);
   await Promise.all([...during, ...after]);
+};
+
+t.test('under load a free slot waits for more messages; one message at a time never waits', async (t) => {
+  const { sizes, discover } = await waitingEngine(t);
+
+  // Alone, one after the other: no wait (200 ms each would show).
+  const started = performance.now();
+  for (let n = 1; n <= 5; n++) await discover(n);
+  t.ok(performance.now() - started < 900, 'five lone messages took no wait');
+  t.same(sizes, [1, 1, 1, 1, 1]);
+
+  // After a busy call of five, the wait gathers the two and the three into one call.
+  sizes.length = 0;
+  await callThenMore(discover, [11, 12, 13, 14, 15]);
   t.same(sizes, [1, 5, 5], 'the two and the three went together');
 });
 
 t.test('a call of two messages is load already: the next free slot waits', async (t) => {
-  const f = await engineFixture(t, smallLan());
-  const sizes: number[] = [];
-  const engine = leaseEngine4(f.db, { concurrency: 1, batchWait: 200, onBatch: (size) => sizes.push(size) });
-  const discover = (n: number) => engine.discover(client(n), RELAYED, at);
-  const tick = () => new Promise(setImmediate);
-  const lead = discover(10);
-  const pair = [11, 12].map(discover);
-  await lead;
-  await tick();
-  const during = [16, 17].map(discover);
-  await Promise.all(pair);
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  const after = [18, 19, 20].map(discover);
-  await Promise.all([...during, ...after]);
+  const { sizes, discover } = await waitingEngine(t);
+  await callThenMore(discover, [11, 12]);
   t.same(sizes, [1, 2, 5], 'the two and the three went together');
 });
 
